@@ -1,0 +1,59 @@
+# Culture Coop' — the two commands a newcomer needs: `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The newest Python 3.12+ on this machine (Django 6 refuses 3.11).
+PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TICK_EVERY ?= 60
+
+.PHONY: help install demo serve test lint format messages check clean
+
+help:
+	@echo "make demo   install, migrate, load the demo and serve http://$(HOST):$(PORT) with a worker and the tick"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff, migrations, French catalogue, import contract"
+
+$(VENV)/.installed: pyproject.toml package.json package-lock.json
+	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (python3.13 or python3.12 not found)." >&2; exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	npm ci --no-audit --no-fund --silent
+	mkdir -p coopculture/static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js coopculture/static/vendor/htmx.min.js
+	touch $@
+
+install: $(VENV)/.installed
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+
+demo: install messages
+	mkdir -p var
+	DJANGO_DEMO=1 $(PY) manage.py migrate --no-input -v 0
+	DJANGO_DEMO=1 $(PY) manage.py collectstatic --no-input -v 0
+	DJANGO_DEMO=1 $(PY) manage.py load_demo
+	DJANGO_DEMO=1 HOST=$(HOST) PORT=$(PORT) TICK_EVERY=$(TICK_EVERY) PY=$(PY) bin/run-demo
+
+test: install messages
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install messages
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) bin/check-catalogue
+	$(VENV)/bin/lint-imports
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) node_modules var/*.sqlite3* var/static coopculture/static/vendor

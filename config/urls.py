@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("coopculture.core.urls")),
+    path("", include("coopculture.coops.urls.site")),
+    path("compte/", include("allauth.urls")),
+    path("c/<slug:coop_slug>/", include("coopculture.coops.urls.public")),
+    path("gestion/<slug:coop_slug>/", include("coopculture.coops.urls.staff")),
+    path("federation/", include("coopculture.coops.urls.federation")),
+    path("federation/admin/", admin.site.urls),
+]
+
+if settings.DEBUG or settings.DEMO_MODE:
+    # Production serves uploaded media from the reverse proxy.
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler400 = "coopculture.core.views.bad_request"
+handler403 = "coopculture.core.views.permission_denied"
+handler404 = "coopculture.core.views.page_not_found"
+handler500 = "coopculture.core.views.server_error"

@@ -1,0 +1,7 @@
+class CoopError(Exception):
+    """A rule of the coops domain was broken; the message is translated, for the user."""
+
+    def __init__(self, message, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.code = code

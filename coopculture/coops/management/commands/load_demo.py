@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from coopculture.coops.demo import DEMO_PASSWORD, load_demo
+
+
+class Command(BaseCommand):
+    help = "Load (or refresh) the fictional demo federation. Demo mode only (DJANGO_DEMO=1)."
+
+    def handle(self, *args, **options):
+        if not settings.DEMO_MODE:
+            raise CommandError(
+                "load_demo creates accounts with a known password: run it only with DJANGO_DEMO=1."
+            )
+        logins = load_demo()
+        self.stdout.write(self.style.SUCCESS("Démo chargée (données fictives)."))
+        self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
+        for email, what in logins:
+            self.stdout.write(f"  {email:<40} {what}")

@@ -1,0 +1,34 @@
+"""Who may do what in a coop's back office: the one permission table."""
+
+from django.utils.translation import gettext_lazy as _
+
+from coopculture.coops.models import Role
+
+FEDERATION = "federation"
+
+ROLE_LABELS = {
+    FEDERATION: _("Federation team"),
+    Role.ADMIN: Role.ADMIN.label,
+    Role.EDITOR: Role.EDITOR.label,
+    Role.ANIMATEUR: Role.ANIMATEUR.label,
+}
+
+# permission -> roles that hold it (the federation team holds every permission)
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "coop.view_dashboard": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "coop.change_settings": frozenset({Role.ADMIN}),
+    "coop.manage_team": frozenset({Role.ADMIN}),
+    "coop.view_audit": frozenset({Role.ADMIN}),
+}
+
+
+def role_has_permission(role: str | None, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"Unknown permission {permission!r}")
+    if role is None:
+        return False
+    return role == FEDERATION or role in PERMISSIONS[permission]
+
+
+def request_has_permission(request, permission: str) -> bool:
+    return role_has_permission(getattr(request, "coop_role", None), permission)

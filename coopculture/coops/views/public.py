@@ -1,0 +1,23 @@
+"""Pages anyone can open: the platform's home, a coop's public page, "my spaces"."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+
+from coopculture.coops.selectors import coop_list_for_user, coop_list_public
+
+
+def home(request):
+    return render(request, "coops/home.html", {"coops": coop_list_public()})
+
+
+def coop_public(request, coop_slug):
+    return render(request, "coops/coop_public.html")
+
+
+@login_required
+def spaces(request):
+    return render(
+        request,
+        "coops/spaces.html",
+        {"staff_coops": coop_list_for_user(user=request.user), "coops": coop_list_public()},
+    )

@@ -1,0 +1,47 @@
+"""Reachability of the services the platform needs (used by /healthz)."""
+
+import logging
+import uuid
+
+from django.core.cache import cache
+from django.db import connection
+from django.tasks import default_task_backend
+
+logger = logging.getLogger(__name__)
+
+
+def check_database() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        return cursor.fetchone() == (1,)
+
+
+def check_cache() -> bool:
+    key = f"healthz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    ok = cache.get(key) == "ok"
+    cache.delete(key)
+    return ok
+
+
+def check_task_queue() -> bool:
+    backend = default_task_backend
+    if backend.__class__.__name__ == "DatabaseBackend":
+        from django_tasks_db.models import DBTaskResult
+
+        DBTaskResult.objects.order_by().values("pk")[:1].exists()
+    return True
+
+
+CHECKS = {"database": check_database, "cache": check_cache, "tasks": check_task_queue}
+
+
+def service_status() -> dict[str, bool]:
+    status = {}
+    for name, check in CHECKS.items():
+        try:
+            status[name] = bool(check())
+        except Exception:
+            logger.exception("Health check %s failed", name)
+            status[name] = False
+    return status

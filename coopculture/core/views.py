@@ -1,0 +1,44 @@
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
+
+from coopculture.core.health import service_status
+
+
+@never_cache
+def healthz(request):
+    status = service_status()
+    healthy = all(status.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": status},
+        status=200 if healthy else 503,
+    )
+
+
+def _error(request, template: str, status: int):
+    return render(request, template, status=status)
+
+
+@requires_csrf_token
+def bad_request(request, exception=None):
+    return _error(request, "errors/400.html", 400)
+
+
+@requires_csrf_token
+def permission_denied(request, exception=None):
+    return _error(request, "errors/403.html", 403)
+
+
+@requires_csrf_token
+def page_not_found(request, exception=None):
+    return _error(request, "errors/404.html", 404)
+
+
+@requires_csrf_token
+def server_error(request):
+    # No context processors that could fail again: a plain render of a static page.
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("errors/500.html").render())
