@@ -1,7 +1,13 @@
+from allauth.account.decorators import secure_admin_login
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
+
+# The admin signs in through allauth (rate limits, two-step verification).
+admin.site.login = secure_admin_login(admin.site.login)
+admin.site.site_header = "Culture Coop' – administration technique"
 
 urlpatterns = [
     path("", include("coopculture.core.urls")),

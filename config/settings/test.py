@@ -7,7 +7,10 @@ on SQLite (default) and on PostgreSQL + Redis (CI's second pass).
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-use-0123456789")
-os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+os.environ.setdefault(
+    "VAR_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "var", "test"))
+)
+os.makedirs(os.path.join(os.environ["VAR_DIR"], "static"), exist_ok=True)
 
 from config.settings.base import *  # noqa: F403
 from config.settings.base import DATABASES, VAR_DIR

@@ -21,3 +21,8 @@ class UserAdmin(DjangoUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting would drop team memberships without the audit log or the "last
+        # administrator" rule: deactivate the account instead.
+        return False

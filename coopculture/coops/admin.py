@@ -12,3 +12,14 @@ class CoopAdmin(admin.ModelAdmin):
     list_filter = ["legal_form", "is_active"]
     search_fields = ["name", "slug"]
     readonly_fields = ["uuid", "created_at", "updated_at"]
+
+    # Read-only: coops are created and changed in the federation space and the back
+    # office, whose services validate, audit and send the first admin's invitation.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

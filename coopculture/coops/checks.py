@@ -24,10 +24,15 @@ def _is_coop_scoped(model) -> bool:
     return isinstance(queryset, DisabledQuerySet) and "coop" in (queryset.missing_scopes or ())
 
 
-def check_coop_owned_models_are_scoped(app_configs=None, **kwargs):
+def check_coop_owned_models_are_scoped(app_configs=None, *, models_to_check=None, **kwargs):
     """Every model with a foreign key to Coop must be scoped by coop (fail closed)."""
+    if models_to_check is None:
+        if app_configs is None:
+            models_to_check = apps.get_models()
+        else:
+            models_to_check = [m for config in app_configs for m in config.get_models()]
     errors = []
-    for model in apps.get_models():
+    for model in models_to_check:
         if model._meta.proxy or not _references_coop(model):
             continue
         if not _is_coop_scoped(model):

@@ -38,19 +38,21 @@ class CoopMiddleware:
         if coop is None:
             raise Http404
         with coop_scope(coop):
-            request.coop = coop
+            membership, role = None, None
             user = request.user
             if user.is_authenticated:
-                request.membership = membership_for_user(coop=coop, user=user)
-                if request.membership is not None:
-                    request.coop_role = request.membership.role
+                membership = membership_for_user(coop=coop, user=user)
+                if membership is not None:
+                    role = membership.role
                 elif user.is_federation_staff:
-                    request.coop_role = FEDERATION
-            if STAFF_NAMESPACE in match.namespaces:
-                if request.coop_role is None:
-                    raise Http404
-                if request.coop_role == FEDERATION:
-                    self._audit_federation_visit(request, coop)
+                    role = FEDERATION
+            if STAFF_NAMESPACE in match.namespaces and role is None:
+                # Same answer as for a coop that does not exist (nothing on the page
+                # may name the coop, so request.coop stays unset).
+                raise Http404
+            request.coop, request.membership, request.coop_role = coop, membership, role
+            if STAFF_NAMESPACE in match.namespaces and role == FEDERATION:
+                self._audit_federation_visit(request, coop)
             return self.get_response(request)
 
     @staticmethod

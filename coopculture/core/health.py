@@ -5,7 +5,7 @@ import uuid
 
 from django.core.cache import cache
 from django.db import connection
-from django.tasks import default_task_backend
+from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +25,12 @@ def check_cache() -> bool:
 
 
 def check_task_queue() -> bool:
-    backend = default_task_backend
-    if backend.__class__.__name__ == "DatabaseBackend":
+    """The queue's storage answers (the database backend's table; in-process backends
+    need nothing)."""
+    from django_tasks_db.backend import DatabaseBackend
+
+    backend = task_backends[DEFAULT_TASK_BACKEND_ALIAS]
+    if isinstance(backend, DatabaseBackend):
         from django_tasks_db.models import DBTaskResult
 
         DBTaskResult.objects.order_by().values("pk")[:1].exists()

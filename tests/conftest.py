@@ -1,0 +1,163 @@
+"""Shared fixtures. Two coops always exist (isolation is tested against the other one).
+
+Fixtures create data with scopes disabled; the code under test runs scoped, as in
+production (the coop middleware and coop_task open the scope).
+"""
+
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from allauth.account.models import EmailAddress
+from django_scopes import scopes_disabled
+
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from coopculture.coops.models import Coop, Membership, Role
+
+PASSWORD = "un-mot-de-passe-solide-42"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Rate limits and sessions live in the cache: every test starts clean."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def make_user(email: str, *, password: str | None = PASSWORD, **fields):
+    user = get_user_model().objects.create_user(email=email, password=password, **fields)
+    EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+    return user
+
+
+def make_coop(slug: str, **fields) -> Coop:
+    defaults = {
+        "name": slug.replace("-", " ").title(),
+        "legal_form": "scp",
+        "activities": ["accession_vefa"],
+        "contact_email": f"contact@{slug}.example.org",
+    }
+    defaults.update(fields)
+    with scopes_disabled():
+        return Coop.objects.create(slug=slug, **defaults)
+
+
+def add_member(coop: Coop, user, role: str) -> Membership:
+    with scopes_disabled():
+        return Membership.objects.create(coop=coop, user=user, role=role)
+
+
+@pytest.fixture
+def coop(db):
+    return make_coop("coop-a", name="Coop A", activities=["accession_vefa", "psla"])
+
+
+@pytest.fixture
+def other_coop(db):
+    return make_coop("coop-b", name="Coop B", activities=["gestion_locative", "syndic"])
+
+
+@pytest.fixture
+def users(coop, other_coop):
+    """One user per actor of the role matrix, for `coop`; plus an admin of `other_coop`."""
+    actors = {
+        "federation": make_user("federation@example.org", is_federation_staff=True),
+        "admin": make_user("admin@coop-a.example.org"),
+        "editor": make_user("editor@coop-a.example.org"),
+        "animateur": make_user("animateur@coop-a.example.org"),
+        "member": make_user("member@example.org", password=None),
+        "other_admin": make_user("admin@coop-b.example.org"),
+    }
+    add_member(coop, actors["admin"], Role.ADMIN)
+    add_member(coop, actors["editor"], Role.EDITOR)
+    add_member(coop, actors["animateur"], Role.ANIMATEUR)
+    add_member(other_coop, actors["other_admin"], Role.ADMIN)
+    return actors
+
+
+@pytest.fixture
+def client_for():
+    def build(user=None) -> Client:
+        client = Client()
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return build
+
+
+# --- A real SMTP server --------------------------------------------------------------------
+
+
+@dataclass
+class SMTPSink:
+    """What an aiosmtpd server received, parsed as email messages."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+    envelopes: list = field(default_factory=list)
+    received: threading.Event = field(default_factory=threading.Event)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd hook)
+        self.envelopes.append(envelope)
+        self.messages.append(message_from_bytes(envelope.original_content, policy=policy.default))
+        self.received.set()
+        return "250 Message accepted for delivery"
+
+    def wait_for(self, count: int, timeout: float = 15.0) -> list[EmailMessage]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= count, f"expected {count} email(s), got {len(self.messages)}"
+        return self.messages
+
+    @staticmethod
+    def text_of(message: EmailMessage) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_sink():
+    port = free_port()
+    sink = SMTPSink(host="127.0.0.1", port=port)
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_mailers(settings, smtp_sink):
+    """Send this test's mail through real SMTP to the local aiosmtpd server."""
+    options = {"host": smtp_sink.host, "port": smtp_sink.port, "timeout": 10}
+    backend = "django.core.mail.backends.smtp.EmailBackend"
+    settings.MAILERS = {
+        "default": {"BACKEND": backend, "OPTIONS": options},
+        "bulk": {"BACKEND": backend, "OPTIONS": options},
+    }
+    return smtp_sink

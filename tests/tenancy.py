@@ -1,0 +1,95 @@
+"""The tenant isolation sweep, shared by the tests and their self-test.
+
+It enumerates every URL pattern under /gestion/<coop_slug>/ and /c/<coop_slug>/ from
+the URL resolver, fills each object parameter with an object of *another* coop, and
+requests it as that coop's staff, as another coop's staff, as a member and anonymously.
+Anything but a 404 (or a 405 for a GET on a POST-only view, answered before any
+lookup) is a leak.
+"""
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django_scopes import scopes_disabled
+
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from coopculture.coops.models import Coop, Invitation, Membership, Role
+
+COOP_PREFIXES = ("gestion/<slug:coop_slug>/", "c/<slug:coop_slug>/")
+PARAM = re.compile(r"<(?:(?P<converter>\w+):)?(?P<name>\w+)>")
+
+
+def _invitation(coop: Coop):
+    with scopes_disabled():
+        return Invitation.objects.create(
+            coop=coop,
+            email=f"invite-{uuid.uuid4().hex[:6]}@example.org",
+            role=Role.EDITOR,
+            expires_at=timezone.now() + timezone.timedelta(days=7),
+        ).public_id
+
+
+def _membership(coop: Coop):
+    from tests.conftest import make_user
+
+    user = make_user(f"team-{uuid.uuid4().hex[:6]}@example.org")
+    with scopes_disabled():
+        return Membership.objects.create(coop=coop, user=user, role=Role.EDITOR).public_id
+
+
+# URL parameter name -> a function that creates such an object in the given coop and
+# returns the value to put in the URL. A new coop-owned URL parameter must be added here:
+# the sweep refuses parameters it cannot fill.
+OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
+    "invitation_id": _invitation,
+    "membership_id": _membership,
+}
+
+
+@dataclass(frozen=True)
+class CoopRoute:
+    route: str
+    name: str  # "namespace:name"
+    params: tuple[str, ...]  # besides coop_slug
+
+    @property
+    def is_staff(self) -> bool:
+        return self.route.startswith("gestion/")
+
+
+def coop_routes(urlconf=None) -> list[CoopRoute]:
+    found = []
+
+    def walk(patterns, prefix: str, namespace: str | None):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                ns = pattern.namespace
+                full_ns = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+                walk(pattern.url_patterns, route, full_ns)
+            elif isinstance(pattern, URLPattern) and route.startswith(COOP_PREFIXES):
+                if not pattern.name:
+                    raise AssertionError(f"Coop URL {route!r} has no name: name it.")
+                params = tuple(m["name"] for m in PARAM.finditer(route) if m["name"] != "coop_slug")
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found.append(CoopRoute(route=route, name=name, params=params))
+
+    walk(get_resolver(urlconf).url_patterns, "", None)
+    return found
+
+
+def fill(route: CoopRoute, *, url_coop: Coop, objects_coop: Coop) -> dict:
+    kwargs = {"coop_slug": url_coop.slug}
+    for param in route.params:
+        factory = OBJECT_FACTORIES.get(param)
+        if factory is None:
+            raise AssertionError(
+                f"{route.name}: no factory for the URL parameter {param!r}; "
+                "add one to tests/tenancy.py OBJECT_FACTORIES."
+            )
+        kwargs[param] = factory(objects_coop)
+    return kwargs

@@ -1,0 +1,82 @@
+"""Who may open each staff view: federation, admin, editor, animateur, member, anonymous.
+
+The expectations are written out by hand (not derived from coops.permissions), and the
+matrix must list every back office and federation URL the resolver knows.
+"""
+
+import pytest
+
+from django.urls import reverse
+
+from tests.tenancy import OBJECT_FACTORIES, coop_routes
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("federation", "admin", "editor", "animateur", "member", "anonymous")
+ADMIN_ONLY_PAGE = (200, 200, 403, 403, 404, 404)
+ADMIN_ONLY_ACTION = (302, 302, 403, 403, 404, 404)
+
+# url name -> (method, expected status for each actor in ACTORS order)
+STAFF_MATRIX = {
+    "staff:dashboard": ("get", (200, 200, 200, 200, 404, 404)),
+    "staff:settings": ("get", ADMIN_ONLY_PAGE),
+    "staff:team": ("get", ADMIN_ONLY_PAGE),
+    "staff:audit": ("get", ADMIN_ONLY_PAGE),
+    "staff:invitation-revoke": ("post", ADMIN_ONLY_ACTION),
+    "staff:membership-role": ("post", ADMIN_ONLY_ACTION),
+    "staff:membership-remove": ("post", ADMIN_ONLY_ACTION),
+}
+FEDERATION_MATRIX = {
+    "federation:index": ("get", (200, 404, 404, 404, 404, 404)),
+    "federation:coop-create": ("get", (200, 404, 404, 404, 404, 404)),
+}
+
+
+def test_the_matrix_lists_every_staff_view():
+    """A new back office view must be added to this matrix."""
+    staff_names = {route.name for route in coop_routes() if route.is_staff}
+    assert staff_names == set(STAFF_MATRIX)
+
+
+@pytest.mark.parametrize("url_name", sorted(STAFF_MATRIX))
+def test_staff_view_by_role(url_name, coop, users, client_for):
+    method, expected = STAFF_MATRIX[url_name]
+    route = next(r for r in coop_routes() if r.name == url_name)
+    for actor, status in zip(ACTORS, expected, strict=True):
+        # Fresh objects each time: a successful POST may consume them.
+        kwargs = {"coop_slug": coop.slug}
+        kwargs.update({p: OBJECT_FACTORIES[p](coop) for p in route.params})
+        data = {"role": "editor"} if url_name == "staff:membership-role" else {}
+        client = client_for(users.get(actor))
+        response = getattr(client, method)(reverse(url_name, kwargs=kwargs), data)
+        assert response.status_code == status, f"{url_name} as {actor}"
+
+
+@pytest.mark.parametrize("url_name", sorted(FEDERATION_MATRIX))
+def test_federation_view_by_role(url_name, coop, users, client_for):
+    method, expected = FEDERATION_MATRIX[url_name]
+    for actor, status in zip(ACTORS, expected, strict=True):
+        response = getattr(client_for(users.get(actor)), method)(reverse(url_name))
+        assert response.status_code == status, f"{url_name} as {actor}"
+
+
+def test_member_pages_are_open_to_everyone(coop, users, client_for):
+    """The coop's public page works for every actor, signed in or not."""
+    for actor in ACTORS:
+        response = client_for(users.get(actor)).get(f"/c/{coop.slug}/")
+        assert response.status_code == 200, actor
+        assert coop.name in response.content.decode()
+
+
+def test_federation_visits_are_written_in_the_coops_log(coop, users, client_for):
+    """The coop can see when the federation team opened its back office (once a session)."""
+    from django_scopes import scopes_disabled
+
+    from coopculture.coops.models import AuditEvent
+
+    client = client_for(users["federation"])
+    client.get(f"/gestion/{coop.slug}/")
+    client.get(f"/gestion/{coop.slug}/equipe/")
+    with scopes_disabled():
+        visits = AuditEvent.objects.filter(coop=coop, action="coop.federation_visit")
+        assert [v.actor for v in visits] == [users["federation"]]
