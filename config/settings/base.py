@@ -153,7 +153,9 @@ LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "coopculture.accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*"]  # members sign up without a password (by code)
+# Public signup is closed (accounts.adapter); password1 keeps the password field on the
+# staff sign-in form. Members never get one: their account comes from a code request.
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
@@ -234,6 +236,7 @@ LOCALE_PATHS = [BASE_DIR / "coopculture" / "locale"]
 # --- Static and media ----------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "coopculture" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {

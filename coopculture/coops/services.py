@@ -73,6 +73,9 @@ def coop_create(
 
 @transaction.atomic
 def coop_update_settings(*, coop: Coop, actor, data: dict, logo=None, remove_logo=False) -> Coop:
+    """Apply the changed profile fields; compares with the stored row, not with `coop`
+    (a ModelForm validated on `coop` has already copied its data onto it)."""
+    stored = Coop.objects.select_for_update().get(pk=coop.pk)
     changed = []
     for field in SETTINGS_FIELDS:
         if field not in data:
@@ -80,25 +83,25 @@ def coop_update_settings(*, coop: Coop, actor, data: dict, logo=None, remove_log
         value = data[field]
         if field == "activities":
             value = _clean_activities(value)
-        if getattr(coop, field) != value:
-            setattr(coop, field, value)
+        if getattr(stored, field) != value:
+            setattr(stored, field, value)
             changed.append(field)
-    old_logo = coop.logo.name if coop.logo else ""
+    old_logo = stored.logo.name if stored.logo else ""
     if logo is not None:
-        coop.logo = logo
+        stored.logo = logo
         changed.append("logo")
-    elif remove_logo and coop.logo:
-        coop.logo = ""
+    elif remove_logo and stored.logo:
+        stored.logo = ""
         changed.append("logo")
     if not changed:
-        return coop
-    coop.full_clean()
-    coop.save(update_fields=[*changed, "updated_at"])
+        return stored
+    stored.full_clean()
+    stored.save(update_fields=[*changed, "updated_at"])
     if "logo" in changed and old_logo:
-        storage = coop.logo.storage
+        storage = stored.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
-    audit_log(coop=coop, actor=actor, action="coop.settings_changed", data={"fields": changed})
-    return coop
+    audit_log(coop=stored, actor=actor, action="coop.settings_changed", data={"fields": changed})
+    return stored
 
 
 def invitation_token(invitation: Invitation) -> str:

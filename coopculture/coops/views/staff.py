@@ -4,24 +4,13 @@ the coop, checked the role and opened the scope)."""
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from coopculture.coops import audit as audit_display
 from coopculture.coops import selectors, services
 from coopculture.coops.errors import CoopError
 from coopculture.coops.forms import CoopSettingsForm, InvitationForm, RoleForm
 from coopculture.coops.views.decorators import coop_permission_required
-
-AUDIT_LABELS = {
-    "coop.created": gettext_lazy("Coop created"),
-    "coop.settings_changed": gettext_lazy("Coop settings changed"),
-    "coop.federation_visit": gettext_lazy("Visit by the federation team"),
-    "team.invited": gettext_lazy("Invitation sent"),
-    "team.invitation_revoked": gettext_lazy("Invitation cancelled"),
-    "team.joined": gettext_lazy("Joined the team"),
-    "team.role_changed": gettext_lazy("Role changed"),
-    "team.removed": gettext_lazy("Removed from the team"),
-}
 
 
 @coop_permission_required("coop.view_dashboard")
@@ -147,7 +136,12 @@ def membership_remove(request, coop_slug, membership_id):
 
 @coop_permission_required("coop.view_audit")
 def audit(request, coop_slug):
-    events = selectors.audit_event_list(coop=request.coop)
-    for event in events:
-        event.label = AUDIT_LABELS.get(event.action, event.action)
-    return render(request, "coops/staff/audit.html", {"events": events})
+    rows = [
+        {
+            "event": event,
+            "label": audit_display.label(event),
+            "details": audit_display.describe(event),
+        }
+        for event in selectors.audit_event_list(coop=request.coop)
+    ]
+    return render(request, "coops/staff/audit.html", {"rows": rows})

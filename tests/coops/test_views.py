@@ -1,0 +1,99 @@
+"""The back office pages, as a coop administrator uses them."""
+
+import pytest
+from django_scopes import scopes_disabled
+
+from coopculture.coops.models import AuditEvent, Coop, Invitation
+from tests.coops.test_branding import image_file
+
+pytestmark = pytest.mark.django_db
+
+
+def settings_data(coop: Coop, **changes) -> dict:
+    data = {
+        "name": coop.name,
+        "legal_form": coop.legal_form,
+        "activities": coop.activities,
+        "main_colour": coop.main_colour,
+        "contact_email": coop.contact_email,
+        "contact_phone": "",
+        "postal_address": "",
+        "website": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_admin_saves_the_profile_with_a_logo(coop, users, client_for):
+    client = client_for(users["admin"])
+    data = settings_data(coop, contact_phone="01 99 00 00 01", logo=image_file())
+    response = client.post("/gestion/coop-a/coop/", data, follow=True)
+    assert response.status_code == 200
+    coop.refresh_from_db()
+    assert coop.contact_phone == "01 99 00 00 01"
+    assert coop.logo.name.startswith(f"coops/{coop.uuid}/logo-")
+    with scopes_disabled():
+        event = AuditEvent.objects.get(coop=coop, action="coop.settings_changed")
+    assert set(event.data["fields"]) == {"contact_phone", "logo"}
+    assert "enregistr" in response.content.decode()  # « Les réglages ... sont enregistrés »
+
+
+def test_bad_input_is_explained_in_french_and_changes_nothing(coop, users, client_for):
+    client = client_for(users["admin"])
+    data = settings_data(coop, name="Nouveau nom", main_colour="vert", contact_email="pas-un-mail")
+    response = client.post("/gestion/coop-a/coop/", data)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'class="error-summary"' in body
+    assert 'href="#id_main_colour"' in body and 'href="#id_contact_email"' in body
+    assert 'aria-invalid="true"' in body
+    assert 'aria-describedby="id_main_colour_helptext id_main_colour_error"' in body
+    assert "Saisissez" in body or "saisir" in body.lower()  # a French message
+    coop.refresh_from_db()
+    assert coop.name == "Coop A"
+
+
+def test_a_light_colour_is_accepted_and_shown_darkened(coop, users, client_for):
+    client = client_for(users["admin"])
+    client.post("/gestion/coop-a/coop/", settings_data(coop, main_colour="#FFD700"))
+    coop.refresh_from_db()
+    assert coop.main_colour == "#FFD700"
+    page = client.get("/gestion/coop-a/coop/").content.decode()
+    assert coop.safe_colour in page
+    assert f"--coop-colour: {coop.safe_colour};" in client.get("/c/coop-a/").content.decode()
+
+
+def test_a_fake_image_logo_is_refused(coop, users, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(users["admin"])
+    data = settings_data(coop, logo=SimpleUploadedFile("logo.png", b"not an image"))
+    response = client.post("/gestion/coop-a/coop/", data)
+    assert 'href="#id_logo"' in response.content.decode()
+    coop.refresh_from_db()
+    assert not coop.logo
+
+
+def test_inviting_with_a_bad_address_shows_the_error_summary(coop, users, client_for):
+    client = client_for(users["admin"])
+    response = client.post(
+        "/gestion/coop-a/equipe/", {"email": "pas-une-adresse", "role": "editor"}
+    )
+    body = response.content.decode()
+    assert 'href="#id_email"' in body
+    with scopes_disabled():
+        assert not Invitation.objects.exists()
+
+
+def test_the_activity_log_reads_in_french(
+    coop, users, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/gestion/coop-a/equipe/", {"email": "nouveau@example.org", "role": "animateur"}
+        )
+    body = client.get("/gestion/coop-a/journal/").content.decode()
+    assert "Invitation envoyée" in body
+    assert "nouveau@example.org" in body
+    assert "team.invited" not in body
