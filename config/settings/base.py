@@ -162,12 +162,17 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 15 * 60
 ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+# Six digits: easy to read aloud and to type on a phone keypad (3 tries, rate limited).
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Culture Coop'] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not (DEBUG or DEMO_MODE) else "http"
-ACCOUNT_FORMS = {"request_login_code": "coopculture.accounts.forms.RequestLoginCodeForm"}
+ACCOUNT_FORMS = {
+    "request_login_code": "coopculture.accounts.forms.RequestLoginCodeForm",
+    "confirm_login_code": "coopculture.accounts.forms.ConfirmLoginCodeForm",
+}
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -10,6 +10,8 @@ from django.utils.translation import gettext as _
 
 SESSION_LAST_SEEN = "last_seen"
 SESSION_IS_STAFF = "staff_session"
+# Activity is recorded at most once a minute (each record is a session write).
+LAST_SEEN_RESOLUTION = 60
 
 
 def is_staff_user(user) -> bool:
@@ -39,8 +41,8 @@ class IdleSessionMiddleware:
                 session[SESSION_IS_STAFF] = is_staff_user(user)
             if session[SESSION_IS_STAFF]:
                 now = int(time.time())
-                last_seen = session.get(SESSION_LAST_SEEN, now)
-                if now - last_seen > settings.STAFF_IDLE_TIMEOUT:
+                last_seen = session.get(SESSION_LAST_SEEN)
+                if last_seen is not None and now - last_seen > settings.STAFF_IDLE_TIMEOUT:
                     logout(request)
                     messages.info(
                         request,
@@ -51,6 +53,6 @@ class IdleSessionMiddleware:
                     )
                     login_url = reverse("account_login")
                     return redirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
-                if now != last_seen:
+                if last_seen is None or now - last_seen >= LAST_SEEN_RESOLUTION:
                     session[SESSION_LAST_SEEN] = now
         return self.get_response(request)

@@ -37,7 +37,5 @@ def user_purge_unconfirmed(*, now=None) -> int:
         memberships__isnull=True,
         password__startswith="!",  # noqa: S106 (unusable passwords start with "!")
     )
-    deleted, _details = User.objects.filter(
-        pk__in=list(stale.values_list("pk", flat=True))
-    ).delete()
-    return deleted
+    _total, deleted = User.objects.filter(pk__in=list(stale.values_list("pk", flat=True))).delete()
+    return deleted.get(User._meta.label, 0)
