@@ -32,7 +32,7 @@ $(VENV)/.installed: pyproject.toml package.json package-lock.json
 install: $(VENV)/.installed
 
 messages: install
-	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
+	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 demo: install messages
 	mkdir -p var
