@@ -1,0 +1,155 @@
+"""Latency of member and staff pages under 50 concurrent users, against a real server.
+
+    .venv/bin/python bench/pages.py [--users 50] [--requests 2000] [--workers 1]
+
+Starts uvicorn on 127.0.0.1 (a free port) on a fresh database (SQLite in a temporary
+folder, or DATABASE_URL if set: it must point to an empty, disposable database), loads
+the demo, then sends a bounded number of requests from N concurrent clients, each with
+its own keep-alive connection. Prints p50/p95/p99 per page next to the budget
+(DESIGN.md §6: p95 under 200 ms at 50 concurrent users on 2 cores).
+"""
+
+import argparse
+import http.client
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET_P95_MS = 200
+PAGES = {
+    "home": "/",
+    "coop public page": "/c/val-dorme/",
+    "sign-in by code": "/compte/login/code/",
+    "healthz": "/healthz",
+}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(cmd, env):
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def wait_until_up(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not start")
+
+
+def measure(port: int, path: str, users: int, total: int) -> list[float]:
+    per_user = max(1, total // users)
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def user() -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine = []
+        for _ in range(per_user):
+            start = time.perf_counter()
+            conn.request("GET", path)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise SystemExit(f"{path} answered {response.status}")
+            mine.append((time.perf_counter() - start) * 1000)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    with ThreadPoolExecutor(max_workers=users) as pool:
+        for future in [pool.submit(user) for _ in range(users)]:
+            future.result()
+    return latencies
+
+
+def percentile(values: list[float], p: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000, help="per page")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "DJANGO_DEMO": "1", "VAR_DIR": tmp, "LOG_LEVEL": "WARNING"}
+        env.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
+        python = sys.executable
+        run([python, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+        run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+        run([python, "manage.py", "load_demo"], env)
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                python,
+                "-m",
+                "uvicorn",
+                "config.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        try:
+            wait_until_up(port)
+            database = env["DATABASE_URL"].split(":", 1)[0]
+            print(
+                f"{args.users} concurrent users, {args.requests} requests per page, "
+                f"{args.workers} uvicorn worker(s), database {database}, {os.cpu_count()} cores"
+            )
+            print(
+                f"{'page':<20} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}  budget p95"
+            )
+            worst = 0.0
+            for name, path in PAGES.items():
+                measure(port, path, min(args.users, 10), 100)  # warm up
+                start = time.perf_counter()
+                latencies = measure(port, path, args.users, args.requests)
+                rate = len(latencies) / (time.perf_counter() - start)
+                p95 = percentile(latencies, 95)
+                worst = max(worst, p95)
+                verdict = "ok" if p95 <= BUDGET_P95_MS else "OVER"
+                print(
+                    f"{name:<20} {percentile(latencies, 50):8.1f} {p95:8.1f} "
+                    f"{percentile(latencies, 99):8.1f} {rate:8.0f}  {BUDGET_P95_MS} ms {verdict}"
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    return 0 if worst <= BUDGET_P95_MS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
