@@ -4,7 +4,7 @@ import logging
 import uuid
 
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,9 @@ def service_status() -> dict[str, bool]:
     status = {}
     for name, check in CHECKS.items():
         try:
-            status[name] = bool(check())
+            # A savepoint each: on PostgreSQL a failed query would poison what follows.
+            with transaction.atomic():
+                status[name] = bool(check())
         except Exception:
             logger.exception("Health check %s failed", name)
             status[name] = False
