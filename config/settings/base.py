@@ -219,8 +219,8 @@ if SMTP_HOST:
 else:
     # Nothing configured: print messages on the console (the demo shows sign-in codes there).
     MAILERS = {
-        "default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"},
-        "bulk": {"BACKEND": "django.core.mail.backends.console.EmailBackend"},
+        "default": {"BACKEND": "coopculture.core.mail_backends.ReadableConsoleBackend"},
+        "bulk": {"BACKEND": "coopculture.core.mail_backends.ReadableConsoleBackend"},
     }
 TRANSACTIONAL_MAILER = "default"
 BULK_MAILER = "bulk"
