@@ -1,0 +1,301 @@
+"""Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live_server.
+
+- Every test in this folder is marked `browser` (deselect them with `-m "not browser"`).
+- No Chromium at /usr/bin/chromium (or no axe-core in node_modules): the tests are skipped,
+  unless REQUIRE_BROWSER=1 (CI), where they fail.
+- The live server runs the test settings in a thread of this process: it shares the test
+  database (hence `transactional_db`), the locmem cache and `django.core.mail.outbox`.
+- Never run `playwright install`: the launch uses the system Chromium (STACK-NOTES §6).
+"""
+
+import math
+import os
+import re
+import weakref
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+SHOTS = Path("/tmp/shots")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# A same-origin address the browser context answers with axe-core (see `new_page`).
+AXE_URL_PATH = "/__browser-tests__/axe.min.js"
+DEFAULT_VIEWPORT = {"width": 1280, "height": 900}
+
+
+# --- Marking and prerequisites -------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Mark every test of this folder `browser` (before `-m` deselects anything)."""
+    for item in items:
+        if HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+def _missing_prerequisites() -> list[str]:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append(f"{CHROMIUM} not found (apt-get install --no-install-recommends chromium)")
+    if not AXE_JS.exists():
+        missing.append(f"{AXE_JS} not found (npm ci)")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def _browser_prerequisites():
+    missing = _missing_prerequisites()
+    if missing:
+        reason = "browser tests need: " + "; ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+# --- Playwright ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="package")
+def playwright(_browser_prerequisites):
+    """One Playwright (and one Chromium) for the whole folder, stopped when it is done.
+
+    Package scope rather than session scope: from `sync_playwright().start()` to `stop()`
+    Playwright's sync API keeps an asyncio event loop marked as running in the main
+    thread. Alive for the whole session, it breaks the tests that run after this folder
+    (`asyncio.run()`/`async_to_sync` refuse to start inside a running loop).
+
+    For as long as it runs, Django takes every ORM call of the tests and fixtures for a
+    call from async code and raises SynchronousOnlyOperation: the tests are plain
+    synchronous code, so DJANGO_ALLOW_ASYNC_UNSAFE is set for that time only.
+    """
+    from playwright.sync_api import sync_playwright
+
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    p = sync_playwright().start()
+    try:
+        yield p
+    finally:
+        p.stop()
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="package")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+APP_CSS = "coopculture/css/app.css"
+
+
+_console_errors: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def console_errors(page) -> list[str]:
+    """Console errors and uncaught exceptions of `page` (CSP violations show up here)."""
+    return _console_errors.get(page, [])
+
+
+@pytest.fixture
+def new_page(browser, live_server, transactional_db):
+    """Build pages in fresh contexts: `new_page(java_script_enabled=False, viewport=...)`.
+
+    The context keeps the app's Content-Security-Policy (no `bypass_csp`): axe-core is
+    injected by the tests, not shipped, and `add_script_tag(path=...)` would inline it,
+    which `script-src 'self' 'nonce-…'` blocks. Instead the context answers a same-origin
+    address with the axe-core file, and axe is loaded from there like any 'self' script.
+    So the CSP stays enforced, and a page that breaks it still shows in console_errors.
+    """
+    contexts = []
+
+    def build(**options):
+        options = {
+            "locale": "fr-FR",
+            "viewport": DEFAULT_VIEWPORT,
+            "base_url": live_server.url,
+            **options,
+        }
+        context = browser.new_context(**options)
+        contexts.append(context)
+        context.set_default_timeout(15_000)
+        context.route(
+            re.compile(re.escape(AXE_URL_PATH) + "$"),
+            lambda route: route.fulfill(
+                path=AXE_JS, content_type="application/javascript; charset=utf-8"
+            ),
+        )
+        page = context.new_page()
+        errors: list[str] = []
+        _console_errors[page] = errors
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
+        return page
+
+    yield build
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+@pytest.fixture
+def page_no_js(new_page):
+    return new_page(java_script_enabled=False)
+
+
+# --- Helpers -------------------------------------------------------------------------------
+
+
+def goto(page, path: str, *, status: int = 200):
+    """Open `path` on the live server, check the status and that the stylesheet applies."""
+    response = page.goto(path)
+    assert response is not None, f"no response for {path}"
+    assert response.status == status, f"{path}: HTTP {response.status}, expected {status}"
+    assert_styled(page)
+    return response
+
+
+def assert_styled(page):
+    """app.css sets a 1.125rem (18 px) body text: without it, axe's contrast checks are moot."""
+    font_size = page.evaluate("() => getComputedStyle(document.body).fontSize")
+    assert font_size == "18px", f"app.css does not seem applied on {page.url} ({font_size})"
+
+
+def screenshot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (WCAG 2.0/2.1 A and AA rules) on the current document."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(url=AXE_URL_PATH)
+    return list(
+        page.evaluate(
+            """async (tags) => (await axe.run(document, {
+                runOnly: {type: 'tag', values: tags},
+            })).violations""",
+            WCAG_TAGS,
+        )
+    )
+
+
+def format_violations(violations: list[dict], *, nodes_per_violation: int = 3) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(
+            f"- {violation['id']} [{violation['impact']}] {violation['help']}"
+            f" ({len(violation['nodes'])} element(s)) {violation['helpUrl']}"
+        )
+        for node in violation["nodes"][:nodes_per_violation]:
+            lines.append(f"    target: {' '.join(map(str, node['target']))}")
+            lines.append(f"    html:   {node['html'][:300]}")
+            summary = (node.get("failureSummary") or "").replace("\n", " / ")
+            if summary:
+                lines.append(f"    why:    {summary[:400]}")
+    return "\n".join(lines)
+
+
+def assert_no_axe_violations(page):
+    violations = axe_violations(page)
+    assert not violations, (
+        f"{len(violations)} axe violation(s) on {page.url}:\n{format_violations(violations)}"
+    )
+
+
+def login(page, live_server, email: str, password: str):
+    """Sign in through the real staff form at /compte/login/ (fields `login`, `password`)."""
+    page.goto(f"{live_server.url}/compte/login/")
+    form = page.locator("form[action='/compte/login/']")
+    password_field = form.locator("input[name='password']")
+    assert password_field.count() == 1, (
+        "the staff sign-in form at /compte/login/ has no password field; its fields: "
+        + ", ".join(
+            form.locator("input:not([type=hidden])").evaluate_all(
+                "inputs => inputs.map(i => i.name)"
+            )
+        )
+    )
+    form.locator("input[name='login']").fill(email)
+    password_field.fill(password)
+    with page.expect_navigation():
+        form.locator("button[type='submit']").click()
+    assert "/compte/login/" not in page.url, f"sign-in as {email} failed, still on {page.url}"
+
+
+def force_login(page, live_server, user):
+    """Give the page's browser context a signed-in session for `user`, without the form.
+
+    For tests about the pages behind the sign-in; the sign-in itself goes through `login`.
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]
+    )
+
+
+def login_code_pattern() -> re.Pattern:
+    """The shape of allauth's sign-in codes (ACCOUNT_LOGIN_BY_CODE_FORMAT).
+
+    Mirrors allauth.core.internal.cryptokit.generate_user_code for the configured format
+    (the settings ask for 6 digits; allauth's default is 8 letters from
+    BCDFGHJKLMNPQRSTVWXZ, dashed: "BCDF-GHJK").
+    """
+    from allauth.account import app_settings
+
+    fmt = app_settings.LOGIN_BY_CODE_FORMAT
+    numeric = fmt.get("numeric", False)
+    length = fmt.get("length") or (9 if numeric else 8)
+    chars = "0-9" if numeric else "BCDFGHJKLMNPQRSTVWXZ"
+    if fmt.get("dashed", True):
+        chunk = math.ceil(length / (2 if length <= 8 else 3))
+        sizes = [min(chunk, length - start) for start in range(0, length, chunk)]
+        body = "-".join(f"[{chars}]{{{size}}}" for size in sizes)
+    else:
+        body = f"[{chars}]{{{length}}}"
+    return re.compile(rf"(?<![\w-]){body}(?![\w-])")
+
+
+def login_code_from_outbox(email: str) -> str:
+    """The code of the last sign-in code message sent to `email` (locmem mail backend)."""
+    from django.core import mail
+
+    messages = [m for m in mail.outbox if email in m.to]
+    assert messages, f"no email to {email}; outbox: {[(m.to, m.subject) for m in mail.outbox]}"
+    body = messages[-1].body
+    codes = login_code_pattern().findall(body)
+    assert len(codes) == 1, f"expected one sign-in code in the email to {email}:\n{body}"
+    return codes[0]
