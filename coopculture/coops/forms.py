@@ -4,37 +4,35 @@ from django.utils.translation import gettext_lazy as _
 
 from coopculture.coops.branding import validate_logo
 from coopculture.coops.models import Activity, Coop, LegalForm, Role
+from coopculture.coops.services import SETTINGS_FIELDS
+
+LOGO_ACCEPT = "image/png,image/jpeg,image/webp"
 
 
-class CoopSettingsForm(forms.ModelForm):
-    activities = forms.MultipleChoiceField(
+def activities_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
         label=_("What the coop does"),
         choices=Activity.choices,
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text=_("The learning path recommends modules and flags examples from this list."),
     )
+
+
+class CoopSettingsForm(forms.ModelForm):
+    activities = activities_field()
     logo = forms.FileField(
         label=_("Logo"),
         required=False,
         validators=[validate_logo],
-        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg,image/webp"}),
+        widget=forms.FileInput(attrs={"accept": LOGO_ACCEPT}),
         help_text=_("PNG, JPEG or WebP, at most 1 MB and 2000 pixels a side."),
     )
     remove_logo = forms.BooleanField(label=_("Remove the current logo"), required=False)
 
     class Meta:
         model = Coop
-        fields = [
-            "name",
-            "legal_form",
-            "activities",
-            "main_colour",
-            "contact_email",
-            "contact_phone",
-            "postal_address",
-            "website",
-        ]
+        fields = list(SETTINGS_FIELDS)
         widgets = {
             "legal_form": forms.RadioSelect,
             "postal_address": forms.Textarea(attrs={"rows": 3}),
@@ -52,9 +50,6 @@ class CoopSettingsForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["logo"].widget = forms.FileInput(
-            attrs={"accept": "image/png,image/jpeg,image/webp"}
-        )
         self.fields["contact_email"].widget.attrs["autocomplete"] = "email"
         self.fields["contact_phone"].widget.attrs["autocomplete"] = "tel"
         self.fields["website"].widget.attrs["autocomplete"] = "url"
@@ -63,12 +58,7 @@ class CoopSettingsForm(forms.ModelForm):
 
 
 class CoopCreateForm(forms.ModelForm):
-    activities = forms.MultipleChoiceField(
-        label=_("What the coop does"),
-        choices=Activity.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-    )
+    activities = activities_field()
     first_admin_email = forms.EmailField(
         label=_("Email of the coop's first administrator"),
         required=False,
