@@ -14,7 +14,12 @@ urlpatterns = [
     path("", include("coopculture.coops.urls.site")),
     path("compte/", include("allauth.urls")),
     path("c/<slug:coop_slug>/", include("coopculture.coops.urls.public")),
+    path("c/<slug:coop_slug>/parcours/", include("coopculture.learning.urls.public")),
     path("gestion/<slug:coop_slug>/", include("coopculture.coops.urls.staff")),
+    path(
+        "gestion/<slug:coop_slug>/parcours/",
+        include("coopculture.learning.urls.staff"),
+    ),
     path("federation/", include("coopculture.coops.urls.federation")),
     path("federation/admin/", admin.site.urls),
 ]

@@ -42,12 +42,15 @@ def _membership(coop: Coop):
 
 
 # URL parameter name -> a function that creates such an object in the given coop and
-# returns the value to put in the URL. A new coop-owned URL parameter must be added here:
-# the sweep refuses parameters it cannot fill.
+# returns the value to put in the URL. Every URL parameter must be listed here (the sweep
+# refuses parameters it cannot fill), either as coop-owned or as global content.
 OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "invitation_id": _invitation,
     "membership_id": _membership,
 }
+# Parameters naming global content (the federation's modules...), the same for every coop:
+# a coop's own URL with them is legitimate, so only the "other coop's space" case applies.
+GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {}
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class CoopRoute:
     @property
     def is_staff(self) -> bool:
         return self.route.startswith("gestion/")
+
+    @property
+    def has_coop_owned_params(self) -> bool:
+        return any(param not in GLOBAL_FACTORIES for param in self.params)
 
 
 def coop_routes(urlconf=None) -> list[CoopRoute]:
@@ -85,11 +92,11 @@ def coop_routes(urlconf=None) -> list[CoopRoute]:
 def fill(route: CoopRoute, *, url_coop: Coop, objects_coop: Coop) -> dict:
     kwargs = {"coop_slug": url_coop.slug}
     for param in route.params:
-        factory = OBJECT_FACTORIES.get(param)
+        factory = OBJECT_FACTORIES.get(param) or GLOBAL_FACTORIES.get(param)
         if factory is None:
             raise AssertionError(
                 f"{route.name}: no factory for the URL parameter {param!r}; "
-                "add one to tests/tenancy.py OBJECT_FACTORIES."
+                "add one to tests/tenancy.py OBJECT_FACTORIES or GLOBAL_FACTORIES."
             )
         kwargs[param] = factory(objects_coop)
     return kwargs

@@ -8,7 +8,7 @@ import pytest
 
 from django.urls import reverse
 
-from tests.tenancy import OBJECT_FACTORIES, coop_routes
+from tests.tenancy import GLOBAL_FACTORIES, OBJECT_FACTORIES, coop_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,8 @@ def test_staff_view_by_role(url_name, coop, users, client_for):
     for actor, status in zip(ACTORS, expected, strict=True):
         # Fresh objects each time: a successful POST may consume them.
         kwargs = {"coop_slug": coop.slug}
-        kwargs.update({p: OBJECT_FACTORIES[p](coop) for p in route.params})
+        factories = {**GLOBAL_FACTORIES, **OBJECT_FACTORIES}
+        kwargs.update({p: factories[p](coop) for p in route.params})
         data = {"role": "editor"} if url_name == "staff:membership-role" else {}
         client = client_for(users.get(actor))
         response = getattr(client, method)(reverse(url_name, kwargs=kwargs), data)

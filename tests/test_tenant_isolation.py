@@ -19,7 +19,7 @@ def sweep(coop, other_coop, actors, client_for, urlconf=None) -> list[str]:
     leaks = []
     for route in coop_routes(urlconf):
         cases = []
-        if route.params:
+        if route.has_coop_owned_params:
             # Coop A's own URL, filled with coop B's objects: 404 for everyone,
             # including coop A's administrator and the federation team.
             kwargs = fill(route, url_coop=coop, objects_coop=other_coop)

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "coopculture.core",
     "coopculture.accounts",
     "coopculture.coops",
+    "coopculture.learning",
+    "coopculture.demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

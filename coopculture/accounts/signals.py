@@ -1,6 +1,6 @@
 from allauth.account.models import EmailAddress
-from allauth.account.signals import user_logged_in
 
+from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from coopculture.accounts.middleware import SESSION_IS_STAFF, SESSION_LAST_SEEN, is_staff_user

@@ -5,7 +5,7 @@ from coopculture.coops.permissions import FEDERATION
 from coopculture.coops.scoping import coop_scope
 from coopculture.coops.selectors import coop_get_active, membership_for_user
 
-STAFF_NAMESPACE = "staff"
+STAFF_PREFIX = "gestion/"
 SESSION_FEDERATION_VISITS = "federation_visits"
 
 
@@ -46,12 +46,13 @@ class CoopMiddleware:
                     role = membership.role
                 elif user.is_federation_staff:
                     role = FEDERATION
-            if STAFF_NAMESPACE in match.namespaces and role is None:
+            is_staff_area = match.route.startswith(STAFF_PREFIX)
+            if is_staff_area and role is None:
                 # Same answer as for a coop that does not exist (nothing on the page
                 # may name the coop, so request.coop stays unset).
                 raise Http404
             request.coop, request.membership, request.coop_role = coop, membership, role
-            if STAFF_NAMESPACE in match.namespaces and role == FEDERATION:
+            if is_staff_area and role == FEDERATION:
                 self._audit_federation_visit(request, coop)
             return self.get_response(request)
 

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from coopculture.coops.demo import DEMO_PASSWORD, load_demo
+from coopculture.coops.demo import DEMO_PASSWORD
+from coopculture.coops.demo import load_demo as load_demo_coops
 
 
 class Command(BaseCommand):
@@ -12,8 +13,20 @@ class Command(BaseCommand):
             raise CommandError(
                 "load_demo creates accounts with a known password: run it only with DJANGO_DEMO=1."
             )
-        logins = load_demo()
+        logins = load_demo_coops()
+        for step in DEMO_STEPS:
+            step(self.stdout)
         self.stdout.write(self.style.SUCCESS("Démo chargée (données fictives)."))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
         for email, what in logins:
             self.stdout.write(f"  {email:<40} {what}")
+
+
+def _load_learning(stdout) -> None:
+    from coopculture.learning.demo import load_demo_content
+
+    load_demo_content(stdout)
+
+
+# Each app's demo data, in dependency order (later issues append theirs).
+DEMO_STEPS = [_load_learning]

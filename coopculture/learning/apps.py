@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LearningConfig(AppConfig):
+    name = "coopculture.learning"
+    label = "learning"
+    verbose_name = _("Learning path")
+
+    def ready(self):
+        from coopculture.learning import signals  # noqa: F401 (connects receivers)

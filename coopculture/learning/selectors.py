@@ -1,0 +1,183 @@
+"""Reads of the learning path: the canonical content seen through a coop's overlay."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.http import Http404
+
+from coopculture.learning.models import (
+    Activity,
+    CompletionRule,
+    CoopModuleSetting,
+    EventKind,
+    GlossaryTerm,
+    LearningEvent,
+    Module,
+    ModuleStatus,
+    PublicationStatus,
+)
+
+STATUS_ORDER = {
+    ModuleStatus.RECOMMENDED: 0,
+    ModuleStatus.OPTIONAL: 1,
+    ModuleStatus.NOT_APPLICABLE: 2,
+}
+
+
+@dataclass
+class CoopModule:
+    """A module as one coop shows it."""
+
+    module: Module
+    status: str
+    default_status: str
+    highlighted: bool = False
+    highlight_position: int = 0
+    note: str = ""
+    setting: CoopModuleSetting | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(ModuleStatus(self.status).label)
+
+    @property
+    def sort_key(self):
+        return (
+            0 if self.highlighted else 1,
+            self.highlight_position if self.highlighted else 0,
+            STATUS_ORDER[self.status],
+            self.module.position,
+            self.module.pk,
+        )
+
+
+def _published_modules():
+    return Module.objects.filter(status=PublicationStatus.PUBLISHED)
+
+
+def coop_module_list(*, coop, include_drafts: bool = False) -> list[CoopModule]:
+    """Every module for `coop`: highlighted first (in their order), then recommended,
+    optional, and the ones that do not concern the coop last. Two queries."""
+    modules = Module.objects.all() if include_drafts else _published_modules()
+    settings_by_module = {s.module_id: s for s in CoopModuleSetting.objects.filter(coop=coop)}
+    items = []
+    for module in modules.order_by("position", "id"):
+        default = module.default_status_for(coop.activities)
+        setting = settings_by_module.get(module.pk)
+        items.append(
+            CoopModule(
+                module=module,
+                status=(setting.status if setting and setting.status else default),
+                default_status=default,
+                highlighted=bool(setting and setting.highlighted),
+                highlight_position=setting.highlight_position if setting else 0,
+                note=setting.note if setting else "",
+                setting=setting,
+            )
+        )
+    return sorted(items, key=lambda item: item.sort_key)
+
+
+def access_coop_module(*, coop, slug: str, include_drafts: bool = False) -> CoopModule:
+    """One module with its activities, as `coop` shows it (404 if unpublished)."""
+    modules = Module.objects.all() if include_drafts else _published_modules()
+    module = (
+        modules.filter(slug=slug)
+        .prefetch_related(Prefetch("steps", queryset=Activity.objects.order_by("position")))
+        .first()
+    )
+    if module is None:
+        raise Http404
+    setting = CoopModuleSetting.objects.filter(coop=coop, module=module).first()
+    default = module.default_status_for(coop.activities)
+    return CoopModule(
+        module=module,
+        status=(setting.status if setting and setting.status else default),
+        default_status=default,
+        highlighted=bool(setting and setting.highlighted),
+        highlight_position=setting.highlight_position if setting else 0,
+        note=setting.note if setting else "",
+        setting=setting,
+    )
+
+
+def glossary_terms() -> list[GlossaryTerm]:
+    return list(GlossaryTerm.objects.order_by("term"))
+
+
+@dataclass
+class Progress:
+    """What one learner has done in one coop's space (from a single query)."""
+
+    started: set[int] = field(default_factory=set)
+    completed: set[int] = field(default_factory=set)
+    done: dict[int, bool | None] = field(default_factory=dict)  # activity id -> passed
+    last_module_id: int | None = None
+
+    def is_done(self, activity: Activity) -> bool:
+        return activity.pk in self.done
+
+    def module_state(self, module: Module) -> str:
+        if module.pk in self.completed:
+            return "completed"
+        if module.pk in self.started:
+            return "started"
+        return "new"
+
+
+def learner_progress(*, coop, learner_key, user=None) -> Progress:
+    who = Q(learner_key=learner_key) if learner_key else Q(pk__in=[])
+    if user is not None and user.is_authenticated:
+        who |= Q(user=user)
+    progress = Progress()
+    rows = (
+        LearningEvent.objects.filter(who, coop=coop)
+        .order_by("updated_at")
+        .values_list("kind", "module_id", "activity_id", "passed")
+    )
+    for kind, module_id, activity_id, passed in rows:
+        if kind == EventKind.MODULE_STARTED:
+            progress.started.add(module_id)
+            progress.last_module_id = module_id
+        elif kind == EventKind.MODULE_COMPLETED:
+            progress.completed.add(module_id)
+        elif kind == EventKind.ACTIVITY_DONE:
+            # Passed on any device counts as passed.
+            progress.done[activity_id] = progress.done.get(activity_id) or passed
+            progress.last_module_id = module_id
+    return progress
+
+
+def module_is_complete(module: Module, activities, progress: Progress) -> bool:
+    for activity in activities:
+        if not activity.required:
+            continue
+        if activity.pk not in progress.done:
+            return False
+        if (
+            activity.kind == "quiz"
+            and module.completion_rule == CompletionRule.QUIZ_PASSED
+            and not progress.done[activity.pk]
+        ):
+            return False
+    return True
+
+
+def next_activity(activities, progress: Progress):
+    """The first activity of the module not done yet (None when all are)."""
+    return next((a for a in activities if a.pk not in progress.done), None)
+
+
+def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | None:
+    """Where "Reprendre où j'en étais" leads: the last module touched, if not complete."""
+    by_id = {item.module.pk: item for item in items}
+    if progress.last_module_id in by_id and progress.last_module_id not in progress.completed:
+        return by_id[progress.last_module_id]
+    return next(
+        (
+            item
+            for item in items
+            if item.module.pk in progress.started and item.module.pk not in progress.completed
+        ),
+        None,
+    )
