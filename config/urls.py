@@ -14,6 +14,10 @@ urlpatterns = [
     path("", include("coopculture.coops.urls.site")),
     path("compte/", include("allauth.urls")),
     path("c/<slug:coop_slug>/", include("coopculture.coops.urls.public")),
+    path(
+        "c/<slug:coop_slug>/parcours/documents/",
+        include("coopculture.learning.urls.documents"),
+    ),
     path("c/<slug:coop_slug>/parcours/", include("coopculture.learning.urls.public")),
     path("gestion/<slug:coop_slug>/", include("coopculture.coops.urls.staff")),
     path(

@@ -48,9 +48,20 @@ OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "invitation_id": _invitation,
     "membership_id": _membership,
 }
+
+
 # Parameters naming global content (the federation's modules...), the same for every coop:
 # a coop's own URL with them is legitimate, so only the "other coop's space" case applies.
-GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {}
+def _module_slug(coop: Coop):
+    from tests.learning.factories import make_module
+
+    return make_module(kinds=("text", "quiz", "game", "leaflet")).slug
+
+
+GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {
+    "module_slug": _module_slug,
+    "position": lambda coop: 1,
+}
 
 
 @dataclass(frozen=True)
