@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "coopculture.core",
     "coopculture.accounts",
     "coopculture.coops",
+    "coopculture.members",
     "coopculture.learning",
     "coopculture.demo",
     "django.contrib.admin",
@@ -246,6 +247,8 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "coopculture" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Files with personal data (member imports): never served, read through permission checks.
+PRIVATE_ROOT = Path(env_str("PRIVATE_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

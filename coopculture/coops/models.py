@@ -3,6 +3,7 @@ import uuid
 from django_scopes import ScopedManager
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +57,14 @@ class Coop(TimeStampedModel):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     postal_address = models.TextField(_("postal address"), max_length=300, blank=True)
     website = models.URLField(_("website"), blank=True)
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep inactive members' data for (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "Members with no contact for this long are flagged, then anonymised a month later."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -21,6 +21,7 @@ SETTINGS_FIELDS = (
     "contact_phone",
     "postal_address",
     "website",
+    "retention_years",
 )
 
 

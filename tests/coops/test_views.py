@@ -19,6 +19,7 @@ def settings_data(coop: Coop, **changes) -> dict:
         "contact_phone": "",
         "postal_address": "",
         "website": "",
+        "retention_years": coop.retention_years,
     }
     data.update(changes)
     return data

@@ -1,0 +1,17 @@
+from datetime import timedelta
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MembersConfig(AppConfig):
+    name = "coopculture.members"
+    label = "members"
+    verbose_name = _("Members")
+
+    def ready(self):
+        from coopculture.core import ticks
+        from coopculture.members import personal_data, tasks
+
+        personal_data.register_core_models()
+        ticks.register("members.retention", every=timedelta(days=1))(tasks.enqueue_retention)
