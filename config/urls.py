@@ -19,7 +19,10 @@ urlpatterns = [
         include("coopculture.learning.urls.documents"),
     ),
     path("c/<slug:coop_slug>/parcours/", include("coopculture.learning.urls.public")),
+    path("c/<slug:coop_slug>/mes-donnees/", include("coopculture.members.urls.public")),
     path("gestion/<slug:coop_slug>/", include("coopculture.coops.urls.staff")),
+    path("gestion/<slug:coop_slug>/membres/import/", include("coopculture.members.urls.imports")),
+    path("gestion/<slug:coop_slug>/", include("coopculture.members.urls.staff")),
     path(
         "gestion/<slug:coop_slug>/parcours/",
         include("coopculture.learning.urls.staff"),

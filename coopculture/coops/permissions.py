@@ -19,6 +19,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "coop.change_settings": frozenset({Role.ADMIN}),
     "coop.manage_team": frozenset({Role.ADMIN}),
     "coop.view_audit": frozenset({Role.ADMIN}),
+    # Animateurs register members for sessions: they see contacts, they do not edit them.
+    "members.view": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "members.manage": frozenset({Role.ADMIN, Role.EDITOR}),
+    "members.gdpr": frozenset({Role.ADMIN}),
 }
 
 
