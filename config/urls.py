@@ -28,6 +28,7 @@ urlpatterns = [
         include("coopculture.learning.urls.staff"),
     ),
     path("federation/", include("coopculture.coops.urls.federation")),
+    path("federation/parcours/", include("coopculture.learning.urls.preview")),
     path("federation/admin/", admin.site.urls),
 ]
 

@@ -41,12 +41,60 @@ def _membership(coop: Coop):
         return Membership.objects.create(coop=coop, user=user, role=Role.EDITOR).public_id
 
 
+def _member_token(coop: Coop):
+    from coopculture.members.links import preferences_token
+    from tests.members.factories import make_member
+
+    return preferences_token(make_member(coop))
+
+
+def _member(coop: Coop):
+    from tests.members.factories import make_member
+
+    return make_member(coop).public_id
+
+
+def _programme(coop: Coop):
+    from tests.members.factories import make_programme
+
+    return make_programme(coop).public_id
+
+
+def _member_import(coop: Coop):
+    """A checked import (status "mapped") of a two-row CSV, its file in private storage."""
+    from django.core.files.base import ContentFile
+
+    from coopculture.members.models import ImportStatus, MemberImport
+
+    headers = ["N° associé", "Nom", "Prénom"]
+    with scopes_disabled():
+        job = MemberImport(
+            coop=coop,
+            original_name="adherents.csv",
+            encoding="utf-8",
+            delimiter=";",
+            headers=headers,
+            mapping={"targets": ["external_ref", "last_name", "first_name"]},
+            status=ImportStatus.MAPPED,
+            total_rows=2,
+            created_count=2,
+        )
+        content = "N° associé;Nom;Prénom\nT001;Durand;Anne\nT002;Petit;Paul\n"
+        job.file.save(f"{uuid.uuid4().hex}.csv", ContentFile(content.encode()), save=False)
+        job.save()
+        return job.public_id
+
+
 # URL parameter name -> a function that creates such an object in the given coop and
 # returns the value to put in the URL. Every URL parameter must be listed here (the sweep
 # refuses parameters it cannot fill), either as coop-owned or as global content.
 OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
+    "import_id": _member_import,
     "invitation_id": _invitation,
     "membership_id": _membership,
+    "member_id": _member,
+    "programme_id": _programme,
+    "token": _member_token,
 }
 
 

@@ -15,6 +15,8 @@ pytestmark = pytest.mark.django_db
 ACTORS = ("federation", "admin", "editor", "animateur", "member", "anonymous")
 ADMIN_ONLY_PAGE = (200, 200, 403, 403, 404, 404)
 ADMIN_ONLY_ACTION = (302, 302, 403, 403, 404, 404)
+EDITOR_PAGE = (200, 200, 200, 403, 404, 404)
+TEAM_PAGE = (200, 200, 200, 200, 404, 404)
 
 # url name -> (method, expected status for each actor in ACTORS order)
 STAFF_MATRIX = {
@@ -25,10 +27,35 @@ STAFF_MATRIX = {
     "staff:invitation-revoke": ("post", ADMIN_ONLY_ACTION),
     "staff:membership-role": ("post", ADMIN_ONLY_ACTION),
     "staff:membership-remove": ("post", ADMIN_ONLY_ACTION),
+    "learning_staff:modules": ("get", EDITOR_PAGE),
+    "learning_staff:module": ("get", EDITOR_PAGE),
+    # Members: the whole team sees them, admins and editors edit, admins export and erase.
+    "members_staff:member-list": ("get", TEAM_PAGE),
+    "members_staff:member-detail": ("get", TEAM_PAGE),
+    "members_staff:member-create": ("get", EDITOR_PAGE),
+    "members_staff:member-edit": ("get", EDITOR_PAGE),
+    "members_staff:member-consent": ("get", EDITOR_PAGE),
+    "members_staff:member-export": ("get", ADMIN_ONLY_PAGE),
+    "members_staff:member-export-json": ("get", ADMIN_ONLY_PAGE),
+    "members_staff:member-erase": ("get", ADMIN_ONLY_PAGE),
+    "members_staff:programme-list": ("get", TEAM_PAGE),
+    "members_staff:programme-detail": ("get", TEAM_PAGE),
+    "members_staff:programme-create": ("get", EDITOR_PAGE),
+    "members_staff:programme-edit": ("get", EDITOR_PAGE),
+    "members_staff:programme-delivery": ("get", EDITOR_PAGE),
+    # Member import: admins and editors (members.manage). The report of an import that is
+    # not done yet redirects to its page.
+    "members_import:start": ("get", EDITOR_PAGE),
+    "members_import:mapping": ("get", EDITOR_PAGE),
+    "members_import:preview": ("get", EDITOR_PAGE),
+    "members_import:detail": ("get", EDITOR_PAGE),
+    "members_import:errors": ("get", EDITOR_PAGE),
+    "members_import:report": ("get", (302, 302, 302, 403, 404, 404)),
 }
 FEDERATION_MATRIX = {
     "federation:index": ("get", (200, 404, 404, 404, 404, 404)),
     "federation:coop-create": ("get", (200, 404, 404, 404, 404, 404)),
+    "learning_preview:index": ("get", (200, 404, 404, 404, 404, 404)),
 }
 
 

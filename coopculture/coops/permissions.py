@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.view": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
     "members.manage": frozenset({Role.ADMIN, Role.EDITOR}),
     "members.gdpr": frozenset({Role.ADMIN}),
+    "learning.adapt_path": frozenset({Role.ADMIN, Role.EDITOR}),
 }
 
 
