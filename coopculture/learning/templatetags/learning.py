@@ -8,4 +8,6 @@ register = template.Library()
 @register.filter
 def activity_labels(codes) -> str:
     labels = dict(CoopActivity.choices)
-    return ", ".join(str(labels.get(code, code)).lower() for code in codes or [])
+    # Lower-case the first letter only: "accession à la propriété en VEFA" keeps its acronym.
+    names = (str(labels.get(code, code)) for code in codes or [])
+    return ", ".join(name[:1].lower() + name[1:] for name in names)
