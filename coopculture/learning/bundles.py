@@ -44,6 +44,7 @@ from coopculture.coops.models import Activity as CoopActivity
 from coopculture.learning.content import content_errors
 from coopculture.learning.errors import LearningError
 from coopculture.learning.models import (
+    RESERVED_MODULE_SLUGS,
     Activity,
     Audience,
     CompletionRule,
@@ -467,7 +468,12 @@ def _check_module(v: _Validator, item, n: int, seen_slugs: dict) -> None:
     if not isinstance(item, dict):
         v.add(_("%(where)s must be an object.") % {"where": where})
         return
-    v.slug(item, "slug", where, seen_slugs, max_length=_max_length(Module, "slug"))
+    module_slug = v.slug(item, "slug", where, seen_slugs, max_length=_max_length(Module, "slug"))
+    if module_slug in RESERVED_MODULE_SLUGS:
+        v.add(
+            _("%(where)s: the address name “%(slug)s” is reserved by the site's addresses.")
+            % {"where": where, "slug": module_slug}
+        )
     v.text(item, "title", where, max_length=_max_length(Module, "title"))
     v.text(item, "summary", where, max_length=600)
     v.integer(item, "duration_minutes", where, minimum=1, maximum=SMALLINT_MAX)

@@ -8,6 +8,7 @@ coop-owned and scoped.
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -39,8 +40,23 @@ class CompletionRule(models.TextChoices):
     QUIZ_ATTEMPTED = "attempted", _("Quizzes must be attempted")
 
 
+# Words the learning URLs use after /parcours/: a module cannot take them as its slug.
+RESERVED_MODULE_SLUGS = frozenset({"glossaire", "documents", "attestation"})
+
+
+def validate_module_slug(value: str) -> None:
+    if value in RESERVED_MODULE_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is reserved by the site's addresses: choose another address name."),
+            params={"slug": value},
+            code="reserved_slug",
+        )
+
+
 class Module(TimeStampedModel):
-    slug = models.SlugField(_("address name"), max_length=80, unique=True)
+    slug = models.SlugField(
+        _("address name"), max_length=80, unique=True, validators=[validate_module_slug]
+    )
     title = models.CharField(_("title"), max_length=120)
     summary = models.TextField(_("summary"), max_length=600)
     duration_minutes = models.PositiveSmallIntegerField(_("estimated duration (minutes)"))

@@ -202,3 +202,13 @@ def test_game_grading():
     result = grade_game(CONTENT["game"], {0: False, 1: True})
     assert result.score == 100 and result.passed
     assert grade_game(CONTENT["game"], {0: True, 1: True}).score == 50
+
+
+@pytest.mark.django_db
+def test_a_module_cannot_take_a_slug_the_learning_urls_use():
+    from django.core.exceptions import ValidationError
+
+    module = make_module()
+    module.slug = "glossaire"
+    with pytest.raises(ValidationError):
+        module.full_clean()

@@ -22,6 +22,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<40} {what}")
 
 
+def _load_members(stdout) -> None:
+    from coopculture.members.demo import load_demo_members
+
+    load_demo_members(stdout)
+
+
 def _load_learning(stdout) -> None:
     from coopculture.learning.demo import load_demo_content
 
@@ -29,4 +35,4 @@ def _load_learning(stdout) -> None:
 
 
 # Each app's demo data, in dependency order (later issues append theirs).
-DEMO_STEPS = [_load_learning]
+DEMO_STEPS = [_load_members, _load_learning]
