@@ -115,7 +115,8 @@ def bench_one(database: str, args) -> float:
         run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
         run([python, "manage.py", "load_demo"], env)
         pages = dict(PAGES)
-        slug = run([python, "manage.py", "shell", "-c", FIND_MODULE], env).strip()
+        slug = run([python, "manage.py", "shell", "--no-imports", "-c", FIND_MODULE], env)
+        slug = slug.strip().splitlines()[-1] if slug.strip() else ""
         if slug:
             pages["module page"] = f"/c/val-dorme/parcours/{slug}/"
             pages["activity page"] = f"/c/val-dorme/parcours/{slug}/1/"
