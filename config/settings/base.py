@@ -100,14 +100,15 @@ FORM_RENDERER = "coopculture.core.forms.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'coopculture.sqlite3'}")
-# Persistent connections (a PostgreSQL connection costs a process fork); checked before reuse.
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Under ASGI each request may run in another thread: persistent connections would pile
+    # up (Django's docs), so PostgreSQL connections come from psycopg's pool instead.
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env_int("DB_POOL_MIN", 2),
+        "max_size": env_int("DB_POOL_MAX", 20),
+        "timeout": 10,
+    }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and the tick read while one of them writes.
     DATABASES["default"]["OPTIONS"] = {
