@@ -1,0 +1,97 @@
+"""Forms of the member import: the upload, then what each column holds."""
+
+from pathlib import Path
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from coopculture.members import importing
+
+ACCEPT = ",".join(
+    [
+        *importing.CSV_EXTENSIONS,
+        *importing.XLSX_EXTENSIONS,
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ]
+)
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("File to import"),
+        help_text=_(
+            "A CSV file or an Excel file (.xlsx), 20 MB at most, with the column names on "
+            "the first row."
+        ),
+        widget=forms.FileInput(attrs={"accept": ACCEPT}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        extension = Path(upload.name).suffix.lower()
+        if extension in importing.OTHER_SPREADSHEETS:
+            raise ValidationError(
+                _(
+                    "This spreadsheet format cannot be read: save it as Excel (.xlsx) or as "
+                    "CSV, then upload it again."
+                ),
+                code="file_type",
+            )
+        if extension not in (*importing.CSV_EXTENSIONS, *importing.XLSX_EXTENSIONS):
+            raise ValidationError(
+                _("Choose a CSV file (.csv) or an Excel file (.xlsx)."), code="file_type"
+            )
+        if upload.size > importing.MAX_FILE_SIZE:
+            raise ValidationError(
+                _(
+                    "This file weighs %(size)s: the limit is %(limit)s. "
+                    "Split it into several files."
+                ),
+                code="too_big",
+                params={
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(importing.MAX_FILE_SIZE),
+                },
+            )
+        if upload.size == 0:
+            raise ValidationError(_("The file is empty."), code="empty")
+        return upload
+
+
+class MappingForm(forms.Form):
+    """One choice per column of the file: which member field it holds, or nothing."""
+
+    def __init__(self, *args, headers: list[str], samples: list[list[str]], targets, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.headers = headers
+        for index, header in enumerate(headers):
+            examples = samples[index] if index < len(samples) else []
+            if examples:
+                help_text = format_html(
+                    "{} {}",
+                    _("Examples:"),
+                    format_html_join(", ", "“{}”", ((e,) for e in examples)),
+                )
+            else:
+                help_text = _("Empty in the first rows.")
+            self.fields[f"col_{index}"] = forms.ChoiceField(
+                label=_("Column “%(name)s”") % {"name": header},
+                choices=importing.target_choices(),
+                required=False,
+                initial=targets[index] if index < len(targets) else "",
+                help_text=help_text,
+            )
+
+    def targets(self) -> list[str]:
+        return [self.cleaned_data.get(f"col_{i}") or "" for i in range(len(self.headers))]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            for problem in importing.mapping_problems(self.targets()):
+                self.add_error(None, problem)
+        return cleaned

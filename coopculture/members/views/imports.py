@@ -1,0 +1,207 @@
+"""Member import pages, under /gestion/<coop_slug>/membres/import/ (namespace "members_import").
+
+Upload → columns → preview (every error by row and column) → apply → result and report.
+The coop middleware has resolved the coop, checked the role and opened the scope; every
+import is looked up within request.coop (another coop's import is a 404).
+"""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from coopculture.coops.views.decorators import coop_permission_required
+from coopculture.members import importing
+from coopculture.members.forms_import import MappingForm, UploadForm
+from coopculture.members.models import ImportStatus
+from coopculture.members.selectors import access_import
+
+ERRORS_PER_PAGE = 50
+STEPS = ("upload", "mapping", "preview", "result")
+
+
+def _step(current: str) -> dict:
+    labels = {
+        "upload": _("choose the file"),
+        "mapping": _("say what each column holds"),
+        "preview": _("check"),
+        "result": _("import"),
+    }
+    return {"number": STEPS.index(current) + 1, "total": len(STEPS), "label": labels[current]}
+
+
+def _errors_page(request, job):
+    paginator = Paginator(job.errors or [], ERRORS_PER_PAGE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _redirect(name: str, request, job):
+    return redirect(f"members_import:{name}", coop_slug=request.coop.slug, import_id=job.public_id)
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def start(request, coop_slug):
+    coop = request.coop
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = importing.import_create(
+                coop=coop, actor=request.user, upload=form.cleaned_data["file"]
+            )
+        except importing.ImportFileError as error:
+            form.add_error("file", error.message)
+        else:
+            return _redirect("mapping", request, job)
+    return render(
+        request,
+        "members/imports/start.html",
+        {
+            "form": form,
+            "recent": importing.recent_imports(coop=coop),
+            "step": _step("upload"),
+            "threshold": importing.BACKGROUND_THRESHOLD,
+        },
+    )
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def mapping(request, coop_slug, import_id):
+    coop = request.coop
+    job = access_import(coop=coop, public_id=import_id)
+    if job.status not in importing.EDITABLE:
+        return _redirect("detail", request, job)
+    try:
+        samples = importing.column_samples(job)
+    except importing.ImportFileError as error:
+        messages.error(request, error.message)
+        return _redirect("detail", request, job)
+    targets = (job.mapping or {}).get("targets") or []
+    form = MappingForm(request.POST or None, headers=job.headers, samples=samples, targets=targets)
+    if request.method == "POST" and form.is_valid():
+        importing.mapping_save(coop=coop, job=job, targets=form.targets())
+        importing.preview(coop=coop, job=job)
+        return _redirect("preview", request, job)
+    return render(
+        request,
+        "members/imports/mapping.html",
+        {
+            "job": job,
+            "form": form,
+            "source": (job.mapping or {}).get("source", ""),
+            "delimiter": importing.DELIMITER_NAMES.get(job.delimiter, ""),
+            "step": _step("mapping"),
+        },
+    )
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def preview(request, coop_slug, import_id):
+    coop = request.coop
+    job = access_import(coop=coop, public_id=import_id)
+    if job.status == ImportStatus.UPLOADED:
+        return _redirect("mapping", request, job)
+    if job.status != ImportStatus.MAPPED:
+        return _redirect("detail", request, job)
+    if request.method == "POST":
+        if job.errors:
+            messages.error(request, _("Correct the errors first: nothing was imported."))
+            return _redirect("preview", request, job)
+        if importing.import_start(coop=coop, job=job, actor=request.user):
+            job.refresh_from_db()
+            if job.status == ImportStatus.DONE:
+                messages.success(request, _("The import is done."))
+            elif job.status == ImportStatus.FAILED:
+                messages.error(request, _("The import was refused: nothing was changed."))
+        return _redirect("detail", request, job)
+    return render(
+        request,
+        "members/imports/preview.html",
+        {
+            "job": job,
+            "errors_page": _errors_page(request, job),
+            "error_rows": len({e["row"] for e in job.errors if e.get("row")}),
+            "background": importing.runs_in_background(job),
+            "step": _step("preview"),
+        },
+    )
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def detail(request, coop_slug, import_id):
+    job = access_import(coop=request.coop, public_id=import_id)
+    processed = None
+    if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
+        processed = importing.progress_get(job) or 0
+    percent = int(100 * processed / job.total_rows) if processed and job.total_rows else 0
+    return render(
+        request,
+        "members/imports/detail.html",
+        {
+            "job": job,
+            "processed": processed,
+            "percent": percent,
+            "checked_at": timezone.localtime(),
+            "errors_page": _errors_page(request, job),
+            "has_report": importing.report_exists(job),
+            "can_remap": job.status == ImportStatus.FAILED and bool(job.file),
+            "step": _step("result"),
+        },
+    )
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_stream(header, rows):
+    writer = csv.writer(_Echo(), delimiter=";")
+    yield "\ufeff" + writer.writerow(header)
+    for row in rows:
+        yield writer.writerow(row)
+
+
+def _attachment_name(job, kind: str) -> str:
+    return f"{kind}-import-{timezone.localtime(job.created_at):%Y-%m-%d-%H%M}.csv"
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def report(request, coop_slug, import_id):
+    """The result of each row (reference, created / updated / unchanged), as CSV."""
+    job = access_import(coop=request.coop, public_id=import_id)
+    if not importing.report_exists(job):
+        messages.info(request, _("The report of this import is not available."))
+        return _redirect("detail", request, job)
+    return FileResponse(
+        importing.report_open(job),
+        as_attachment=True,
+        filename=_attachment_name(job, "rapport"),
+        content_type="text/csv; charset=utf-8",
+    )
+
+
+@never_cache
+@coop_permission_required("members.manage")
+def errors(request, coop_slug, import_id):
+    """Every error of the last check, as CSV (row, column, code, problem)."""
+    job = access_import(coop=request.coop, public_id=import_id)
+    rows = (
+        (e.get("row") or "", e.get("column", ""), e.get("code", ""), e.get("message", ""))
+        for e in job.errors or []
+    )
+    response = StreamingHttpResponse(
+        _csv_stream([_("Row"), _("Column"), _("Code"), _("Problem")], rows),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_attachment_name(job, "erreurs")}"'
+    return response

@@ -1,0 +1,78 @@
+"""A large import waits in the database queue until a real db_worker process applies it."""
+
+from pathlib import Path
+
+import pytest
+from django_scopes import scopes_disabled
+from django_tasks_db.models import DBTaskResult
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.tasks import TaskResultStatus
+from django.urls import reverse
+
+from coopculture.members import importing
+from coopculture.members.models import ImportStatus, Member, MemberImport
+from tests.processes import child_env, manage
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+FILES = Path(__file__).parent / "files"
+
+
+def test_a_queued_import_is_applied_by_a_real_worker(
+    settings, monkeypatch, coop, users, client_for
+):
+    settings.TASKS = DATABASE_TASKS
+    monkeypatch.setattr(importing, "BACKGROUND_THRESHOLD", 1)
+    client = client_for(users["admin"])
+    start = reverse("members_import:start", kwargs={"coop_slug": coop.slug})
+    upload = SimpleUploadedFile("adherents.csv", (FILES / "utf8_bom_commas.csv").read_bytes())
+    mapping_url = client.post(start, {"file": upload})["Location"]
+    with scopes_disabled():
+        job = MemberImport.objects.get()
+    data = {f"col_{i}": t for i, t in enumerate(job.mapping["targets"])}
+    preview_url = client.post(mapping_url, data)["Location"]
+    detail_url = client.post(preview_url)["Location"]
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.QUEUED
+    queued = DBTaskResult.objects.get()
+    assert queued.status == TaskResultStatus.READY
+    assert queued.args_kwargs["kwargs"] == {
+        "coop_id": coop.pk,
+        "import_id": job.pk,
+        "actor_id": users["admin"].pk,
+    }
+    page = client.get(detail_url).content.decode()
+    assert str(ImportStatus.QUEUED.label) in page
+    with scopes_disabled():
+        assert not Member.objects.exists()  # nothing is written by the web request itself
+
+    worker = manage(
+        "db_worker",
+        "--no-reload",
+        "--no-startup-delay",
+        "--interval",
+        "0.1",
+        "--max-tasks",
+        "1",
+        env=child_env(),
+    )
+    assert worker.returncode == 0, worker.stderr
+
+    queued.refresh_from_db()
+    assert queued.status == TaskResultStatus.SUCCESSFUL, queued.traceback
+    job.refresh_from_db()
+    assert job.status == ImportStatus.DONE
+    assert (job.created_count, job.processed_rows) == (2, 2)
+    with scopes_disabled():
+        assert set(Member.objects.values_list("external_ref", flat=True)) == {"B-001", "B-002"}
+    page = client.get(detail_url).content.decode()
+    assert str(ImportStatus.DONE.label) in page
+    assert (
+        reverse(
+            "members_import:report", kwargs={"coop_slug": coop.slug, "import_id": job.public_id}
+        )
+        in page
+    )
