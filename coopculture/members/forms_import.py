@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coopculture.members import importing
@@ -71,10 +72,9 @@ class MappingForm(forms.Form):
         for index, header in enumerate(headers):
             examples = samples[index] if index < len(samples) else []
             if examples:
+                quoted = [gettext("“%(value)s”") % {"value": e} for e in examples]
                 help_text = format_html(
-                    "{} {}",
-                    _("Examples:"),
-                    format_html_join(", ", "“{}”", ((e,) for e in examples)),
+                    "{} {}", _("Examples:"), format_html_join(", ", "{}", ((q,) for q in quoted))
                 )
             else:
                 help_text = _("Empty in the first rows.")

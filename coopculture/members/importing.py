@@ -1353,6 +1353,12 @@ def change_label(change: str) -> str:
     return target_label(change)
 
 
+def note_label(note: str) -> str:
+    """consent_<purpose>_kept: the file differs from a choice the member made themselves."""
+    consent = note.removesuffix("_kept")
+    return _("%(consent)s: the member's own choice is kept") % {"consent": target_label(consent)}
+
+
 # --- The steps -------------------------------------------------------------------------------
 
 
@@ -1496,8 +1502,12 @@ def run_import(*, coop: Coop, job: MemberImport, actor=None) -> Outcome:
                     },
                 )
                 _finish(job, outcome, ImportStatus.DONE)
-            report.seek(0)
-            _store_report(job, report)
+            # Committed: from here on nothing may mark the import as refused.
+            try:
+                report.seek(0)
+                _store_report(job, report)
+            except OSError:
+                logger.exception("The report of member import %s was not stored", job.public_id)
     except _RefusedError as refused:
         outcome = refused.outcome
         _finish(job, outcome, ImportStatus.FAILED)
@@ -1552,7 +1562,9 @@ def _write_all(coop: Coop, job: MemberImport, actor, report) -> Outcome:
                     p.row.number,
                     p.row.ref,
                     labels[p.action],
-                    ", ".join(change_label(c) for c in p.changes),
+                    ", ".join(
+                        [*(change_label(c) for c in p.changes), *(note_label(n) for n in p.notes)]
+                    ),
                 ]
                 for p in plan.rows
             )

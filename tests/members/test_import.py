@@ -530,6 +530,10 @@ def test_an_import_never_overrides_a_members_own_consent_choice(coop):
     assert job.unchanged_count == 1
     with scopes_disabled():
         assert ConsentRecord.objects.filter(member=member).count() == 1
+    with importing.report_open(job) as report:
+        lines = list(csv.reader(io.StringIO(report.read().decode("utf-8-sig")), delimiter=";"))
+    assert lines[1][:2] == ["2", "M1"]
+    assert lines[1][3] == importing.note_label("consent_bulletin_kept")
 
 
 # --- Isolation ---------------------------------------------------------------------------------
@@ -732,7 +736,7 @@ def test_the_preview_lists_the_errors_and_offers_them_as_csv(coop, programmes, u
     assert job.status == ImportStatus.MAPPED
 
     response = client.get(reverse("members_import:errors", kwargs=kwargs))
-    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    body = response.content.decode("utf-8-sig")
     lines = list(csv.reader(io.StringIO(body), delimiter=";"))
     assert len(lines) == 10
     assert lines[1][:3] == ["2", "N° associé", "duplicate_ref"]

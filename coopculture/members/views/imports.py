@@ -6,10 +6,11 @@ import is looked up within request.coop (another coop's import is a 404).
 """
 
 import csv
+import io
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -114,12 +115,8 @@ def preview(request, coop_slug, import_id):
         if job.errors:
             messages.error(request, _("Correct the errors first: nothing was imported."))
             return _redirect("preview", request, job)
-        if importing.import_start(coop=coop, job=job, actor=request.user):
-            job.refresh_from_db()
-            if job.status == ImportStatus.DONE:
-                messages.success(request, _("The import is done."))
-            elif job.status == ImportStatus.FAILED:
-                messages.error(request, _("The import was refused: nothing was changed."))
+        # The page of the import says how it went (done, refused, or queued).
+        importing.import_start(coop=coop, job=job, actor=request.user)
         return _redirect("detail", request, job)
     return render(
         request,
@@ -158,16 +155,12 @@ def detail(request, coop_slug, import_id):
     )
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_stream(header, rows):
-    writer = csv.writer(_Echo(), delimiter=";")
-    yield "\ufeff" + writer.writerow(header)
-    for row in rows:
-        yield writer.writerow(row)
+def _csv_content(header, rows) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads UTF-8
 
 
 def _attachment_name(job, kind: str) -> str:
@@ -199,8 +192,10 @@ def errors(request, coop_slug, import_id):
         (e.get("row") or "", e.get("column", ""), e.get("code", ""), e.get("message", ""))
         for e in job.errors or []
     )
-    response = StreamingHttpResponse(
-        _csv_stream([_("Row"), _("Column"), _("Code"), _("Problem")], rows),
+    # The list is in memory already (at most importing.MAX_KEPT_ERRORS entries): a plain
+    # response (a streamed one would need an async iterator under ASGI).
+    response = HttpResponse(
+        _csv_content([_("Row"), _("Column"), _("Code"), _("Problem")], rows),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_attachment_name(job, "erreurs")}"'
