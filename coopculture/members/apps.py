@@ -11,7 +11,9 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from coopculture.core import ticks
-        from coopculture.members import personal_data, tasks
+        from coopculture.members import import_tasks, personal_data, tasks
 
         personal_data.register_core_models()
         ticks.register("members.retention", every=timedelta(days=1))(tasks.enqueue_retention)
+        # Import files and their error lists hold personal data: gone after 7 days.
+        ticks.register("members.import_files", every=timedelta(hours=6))(import_tasks.enqueue_purge)
