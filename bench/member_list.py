@@ -23,7 +23,6 @@ import argparse
 import http.client
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,9 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+# Run as a script from bench/: the shared helpers live beside it.
+from pages import free_port, percentile, reset_postgres, run, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_P95_MS = 200
@@ -408,29 +410,6 @@ def seed(n_members: int) -> str:
 # --- Load generation -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def run(cmd, env) -> str:
-    return subprocess.run(cmd, cwd=ROOT, env=env, check=True, capture_output=True, text=True).stdout
-
-
-def wait_until_up(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the server did not start")
-
-
 def measure(port: int, path: str, users: int, total: int, cookie: str) -> list[float]:
     per_user = max(1, total // users)
     latencies: list[float] = []
@@ -468,26 +447,11 @@ def measure(port: int, path: str, users: int, total: int, cookie: str) -> list[f
     return latencies
 
 
-def percentile(values: list[float], p: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
-
-
-def reset_postgres(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    for sql in (f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}"):
-        subprocess.run(["psql", admin, "-q", "-c", sql], check=True)
-
-
 def bench_one(database: str, args) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "DJANGO_DEMO": "1", "VAR_DIR": tmp, "LOG_LEVEL": "WARNING"}
         env.pop("REDIS_URL", None)
         env.pop("DJANGO_SETTINGS_MODULE", None)
-        # Persistent connections leak under ASGI (one thread, so one connection, per
-        # request): 50 concurrent users exhaust PostgreSQL's 100 connections. Measure
-        # with a connection per request unless told otherwise.
-        env.setdefault("DB_CONN_MAX_AGE", "0")
         if database == "postgres":
             env["DATABASE_URL"] = os.environ.get("BENCH_MEMBERS_POSTGRES_URL", POSTGRES_URL)
             reset_postgres(env["DATABASE_URL"])
@@ -521,7 +485,6 @@ def bench_one(database: str, args) -> float:
             print(
                 f"{database}{jit}: {args.users} concurrent users, {args.requests} requests per "
                 f"page, {args.workers} uvicorn worker(s), {os.cpu_count()} cores, "
-                f"DB_CONN_MAX_AGE={env['DB_CONN_MAX_AGE']}, "
                 f"load average before: {os.getloadavg()[0]:.1f}"
             )
             print(

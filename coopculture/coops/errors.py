@@ -1,7 +1,5 @@
-class CoopError(Exception):
-    """A rule of the coops domain was broken; the message is translated, for the user."""
+from coopculture.core.errors import DomainError
 
-    def __init__(self, message, code: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+
+class CoopError(DomainError):
+    """A rule of the coops domain was broken."""

@@ -1,7 +1,5 @@
-class LearningError(Exception):
-    """A learning rule was broken; `message` is translated, for the user."""
+from coopculture.core.errors import DomainError
 
-    def __init__(self, message, code: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+
+class LearningError(DomainError):
+    """A learning rule was broken."""

@@ -3,6 +3,7 @@
 from django_scopes import scopes_disabled
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import ensure_same_coop
@@ -120,7 +121,7 @@ def module_setting_update(
     note: str,
 ) -> CoopModuleSetting:
     if status and status not in ModuleStatus.values:
-        raise LearningError("status")
+        raise LearningError(_("Choose a status from the list."), code="invalid_status")
     setting, _created = CoopModuleSetting.objects.get_or_create(coop=coop, module=module)
     ensure_same_coop(coop, setting)
     setting.status = status or ""

@@ -1,7 +1,5 @@
-class MemberError(Exception):
-    """A members rule was broken; `message` is translated, for the user."""
+from coopculture.core.errors import DomainError
 
-    def __init__(self, message, code: str = ""):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+
+class MemberError(DomainError):
+    """A members rule was broken."""
