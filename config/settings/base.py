@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "coopculture.coops",
     "coopculture.members",
     "coopculture.learning",
+    "coopculture.kit",
     "coopculture.demo",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -17,6 +17,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from coopculture.core import attribution
 from coopculture.learning import grading, learners, selectors, services
 from coopculture.learning.forms import answer_form_for
 from coopculture.learning.models import ActivityKind, CompletionRule, ModuleStatus
@@ -285,6 +286,7 @@ def activity_detail(request, coop_slug, module_slug, position):
             activity=activity,
             score=score,
             passed=passed,
+            channel=attribution.first_source(request),
         )
         if completed:
             messages.success(
