@@ -1,0 +1,89 @@
+"""Tracked links: creation, the kit's own per-piece links, their short paths.
+
+Codes are 7 characters from an alphabet without look-alikes (no 0/O, 1/l/I), so that a
+member can type one read off a poster: 31^7 ≈ 27 billion codes, drawn at random.
+"""
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from coopculture.coops.scoping import ensure_same_coop
+from coopculture.kit.models import TargetKind, TrackedLink
+
+ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+CODE_LENGTH = 7
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def short_path(link: TrackedLink) -> str:
+    return reverse("kit:short-link", kwargs={"code": link.code})
+
+
+def _create(**fields) -> TrackedLink:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return TrackedLink.objects.create(code=new_code(), **fields)
+        except IntegrityError:
+            if "piece" in fields and fields["piece"]:
+                existing = TrackedLink.objects.filter(
+                    coop=fields["coop"], piece=fields["piece"]
+                ).first()
+                if existing is not None:
+                    return existing
+    raise RuntimeError("could not draw a free short code")  # 27 billion codes: never
+
+
+def link_create(
+    *,
+    coop,
+    channel: str,
+    label: str,
+    target_kind: str = TargetKind.LANDING,
+    module_slug: str = "",
+    activity_position: int | None = None,
+    created_by=None,
+) -> TrackedLink:
+    if created_by is not None and getattr(created_by, "is_anonymous", False):
+        created_by = None
+    return _create(
+        coop=coop,
+        channel=channel,
+        label=label,
+        target_kind=target_kind,
+        module_slug=module_slug,
+        activity_position=activity_position,
+        created_by=created_by,
+    )
+
+
+def piece_link(
+    *,
+    coop,
+    piece: str,
+    channel: str,
+    label: str,
+    target_kind: str = TargetKind.LANDING,
+    module_slug: str = "",
+    activity_position: int | None = None,
+) -> TrackedLink:
+    """The link printed on one kit piece of `coop`, made once and reused at every build
+    (staff may have changed its target since: that is kept)."""
+    existing = TrackedLink.objects.filter(coop=coop, piece=piece).first()
+    if existing is not None:
+        ensure_same_coop(coop, existing)
+        return existing
+    return _create(
+        coop=coop,
+        piece=piece,
+        channel=channel,
+        label=label,
+        target_kind=target_kind,
+        module_slug=module_slug,
+        activity_position=activity_position,
+    )
