@@ -13,6 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from coopculture.coops.models import CoopOwnedModel
+from coopculture.members.models import private_storage
 
 
 class Channel(models.TextChoices):
@@ -209,7 +210,10 @@ class KitBuild(CoopOwnedModel):
     )
     pieces_done = models.PositiveSmallIntegerField(_("pieces done"), default=0)
     pieces_total = models.PositiveSmallIntegerField(_("pieces in all"), default=0)
-    archive = models.FileField(_("archive"), upload_to=kit_archive_path, blank=True)
+    # Private: served only through the kit's permission-checked download view.
+    archive = models.FileField(
+        _("archive"), upload_to=kit_archive_path, storage=private_storage, blank=True
+    )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
