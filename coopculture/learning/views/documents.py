@@ -6,7 +6,6 @@ counts. The name typed on the form is printed and never stored.
 """
 
 from django.db.models import Min, Q
-from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coopculture.core.pdf import pdf_response, render_pdf
-from coopculture.learning import learners, selectors
+from coopculture.learning import leaflets, learners, selectors
 from coopculture.learning.forms_documents import CertificateNameForm
 from coopculture.learning.models import (
     ActivityKind,
@@ -25,7 +24,6 @@ from coopculture.learning.models import (
     LearningEvent,
     ModuleStatus,
 )
-from coopculture.learning.rendering import render_body
 
 # --- Reads ------------------------------------------------------------------------------
 
@@ -78,39 +76,16 @@ def _lang() -> str:
 @require_safe
 def leaflet(request, coop_slug, module_slug, position):
     coop = request.coop
-    item = selectors.access_coop_module(coop=coop, slug=module_slug)
-    activity = next(
-        (
-            step
-            for step in item.module.steps.all()
-            if step.position == position and step.kind == ActivityKind.LEAFLET
+    filename, pdf = leaflets.leaflet_pdf(
+        coop=coop,
+        module_slug=module_slug,
+        position=position,
+        coop_url=request.build_absolute_uri(
+            reverse("learning:home", kwargs={"coop_slug": coop.slug})
         ),
-        None,
-    )
-    if activity is None:
-        raise Http404
-    content = activity.content or {}
-    sections = [
-        {"title": section.get("title", ""), "body": render_body(section.get("body", ""), coop=coop)}
-        for section in content.get("sections") or []
-        if isinstance(section, dict)
-    ]
-    pdf = render_pdf(
-        "learning/pdf/leaflet.html",
-        {
-            "coop": coop,
-            "module": item.module,
-            "activity": activity,
-            "intro": render_body(content.get("intro", ""), coop=coop),
-            "sections": sections,
-            "coop_url": request.build_absolute_uri(
-                reverse("learning:home", kwargs={"coop_slug": coop.slug})
-            ),
-        },
-        title=activity.title,
         lang=_lang(),
     )
-    return pdf_response(pdf, f"plaquette-{item.module.slug}.pdf")
+    return pdf_response(pdf, filename)
 
 
 # --- Attendance certificates ------------------------------------------------------------
