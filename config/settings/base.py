@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "coopculture.members",
     "coopculture.learning",
     "coopculture.kit",
+    "coopculture.campaigns",
     "coopculture.demo",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -110,6 +111,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         "max_size": env_int("DB_POOL_MAX", 20),
         "timeout": 10,
     }
+    # Short OLTP queries: JIT compilation costs 10-15 ms per filtered query on the member
+    # list and never pays back (docs/benchmarks.md).
+    DATABASES["default"]["OPTIONS"]["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server, the worker and the tick read while one of them writes.
     DATABASES["default"]["OPTIONS"] = {
