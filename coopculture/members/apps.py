@@ -11,7 +11,9 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from coopculture.core import ticks
-        from coopculture.members import import_tasks, personal_data, tasks
+        from coopculture.members import import_tasks, listing, personal_data, tasks
+
+        listing.connect_signals()
 
         personal_data.register_core_models()
         ticks.register("members.retention", every=timedelta(days=1))(tasks.enqueue_retention)

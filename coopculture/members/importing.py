@@ -60,6 +60,7 @@ from django.utils.translation import gettext_lazy
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.coops.services import audit_log
+from coopculture.members import listing
 from coopculture.members.models import (
     Channel,
     ColumnMapping,
@@ -1489,6 +1490,7 @@ def run_import(*, coop: Coop, job: MemberImport, actor=None) -> Outcome:
         with tempfile.TemporaryFile() as report:
             with transaction.atomic():
                 outcome = _write_all(coop, job, actor, report)
+                listing.bump(coop.pk)  # bulk writes send no signals
                 audit_log(
                     coop=coop,
                     actor=actor,

@@ -347,3 +347,19 @@ class MemberImport(CoopOwnedModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class MemberListVersion(CoopOwnedModel):
+    """A counter bumped by every write that can change who is in a member list (members,
+    profiles, reservations, programmes, consents). The list caches its counts under it, so
+    that a count is computed once per change instead of on every page (selectors)."""
+
+    version = models.PositiveBigIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("member list version")
+        verbose_name_plural = _("member list versions")
+        constraints = [models.UniqueConstraint(fields=["coop"], name="members_list_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.coop_id}: {self.version}"

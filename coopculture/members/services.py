@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.coops.services import audit_log
-from coopculture.members import personal_data
+from coopculture.members import listing, personal_data
 from coopculture.members.errors import MemberError
 from coopculture.members.models import (
     ConsentRecord,
@@ -121,6 +121,7 @@ def member_profile_set(
     if current.filter(kind=kind).exists():
         return current.get(kind=kind)
     current.update(end_date=start_date - dt.timedelta(days=1))
+    listing.bump(coop.pk)  # a queryset update sends no signal
     return MemberProfile.objects.create(coop=coop, member=member, kind=kind, start_date=start_date)
 
 
@@ -300,6 +301,7 @@ def member_anonymise(*, coop: Coop, actor, member: Member, reason: str = "reques
     Member.objects.filter(pk=member.pk).update(
         anonymised_at=timezone.now(), retention_flagged_at=None
     )
+    listing.bump(coop.pk)  # queryset updates and deletes send no signal
     audit_log(
         coop=coop,
         actor=actor,

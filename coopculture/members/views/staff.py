@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from coopculture.coops.permissions import request_has_permission
 from coopculture.coops.views.decorators import coop_permission_required
-from coopculture.members import personal_data, selectors, services, timeline
+from coopculture.members import listing, personal_data, selectors, services, timeline
 from coopculture.members.errors import MemberError
 from coopculture.members.forms import (
     ConsentForm,
@@ -89,14 +89,20 @@ def _paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def paginate_members(request, coop, filters: dict):
+def paginate_members(request, coop, filters: dict, *, cache_count: bool = True):
     """A page of `member_list(filters)` and its table rows, in four queries whatever the
-    page: the count, the page's ids (the filters and the sort only), the page's members
-    with their annotations (stage, programme), their consents. Selecting the ids first
-    keeps deep pages cheap: annotations are computed for 50 members, not for every
-    member skipped by OFFSET."""
+    page: the list version (the count is cached under it: members/listing.py), the page's
+    ids (the filters and the sort only), the page's members with their annotations (stage,
+    programme), their consents. Selecting the ids first keeps deep pages cheap: annotations
+    are computed for 50 members, not for every member skipped by OFFSET."""
     ids = selectors.member_list(coop=coop, filters=filters).values_list("pk", flat=True)
-    page = _paginate(request, ids)
+    if cache_count:
+        count = listing.cached_count(
+            coop=coop, filters=filters, today=timezone.localdate(), queryset=ids
+        )
+    else:
+        count = ids.count()
+    page = listing.CountedPaginator(ids, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
     members = selectors.member_list(coop=coop, filters={"include_anonymised": True}).filter(
         pk__in=list(page.object_list)
     )
@@ -535,7 +541,10 @@ def programme_detail(request, coop_slug, programme_id):
     programme = selectors.access_programme(coop=coop, public_id=programme_id)
     if refused := _method_not_allowed(request):
         return refused
-    page, rows = paginate_members(request, coop, {"programme": str(programme.public_id)})
+    # One programme's members: counting them is cheap, no need for the list version.
+    page, rows = paginate_members(
+        request, coop, {"programme": str(programme.public_id)}, cache_count=False
+    )
     can_manage = request_has_permission(request, "members.manage")
     return render(
         request,
