@@ -1,0 +1,342 @@
+"""The print kit: the catalogue of a coop's printed pieces and their rendering to PDF.
+
+Every piece is a Django template printed by core.pdf (tagged, fonts embedded, no network),
+personalised from the coop's profile (name, logo, readable colour, contacts, highlighted
+modules) and its KitSettings texts. Each piece carries its own tracked QR code
+(links.piece_link: one link per coop and piece, made once, reused at every build, its
+target editable by staff afterwards).
+
+Layouts never break: the flyer is exactly two A5 pages and the posters one page each, with
+the longest coop name (80 characters) and every text at its maximum length; the tests
+check it on the rendered boxes, not only on the page count (see tests/kit/test_print*.py).
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from coopculture.core import qr
+from coopculture.core.pdf import render_pdf
+from coopculture.kit import links
+from coopculture.kit.models import Channel, KitSettings, TargetKind
+from coopculture.learning import api as learning
+
+NBSP = "\u00a0"
+NNBSP = "\u202f"
+
+# Which coop activities make a welcome booklet worth printing for a profile.
+PROFILE_ACTIVITIES = {
+    "accedant": {"accession_vefa", "psla", "brs_ofs", "habitat_participatif"},
+    "locataire": {"gestion_locative"},
+    "coproprietaire": {"syndic", "accession_vefa", "psla", "brs_ofs"},
+}
+PROFILE_PLURALS = {
+    "accedant": gettext_lazy("home buyers"),
+    "locataire": gettext_lazy("tenants"),
+    "coproprietaire": gettext_lazy("co-owners"),
+}
+FILE_PROFILES = {
+    "accedant": "accedants",
+    "locataire": "locataires",
+    "coproprietaire": "coproprietaires",
+}
+HIGHLIGHTS_MAX = 4  # modules named on the flyer and the posters
+
+
+class Kind:
+    FLYER = "flyer"
+    POSTER = "poster"
+    BOOKLET = "booklet"
+    LEAFLET = "leaflet"
+    FORM = "form"
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One printed piece of a coop's kit."""
+
+    key: str  # in URLs: "flyer", "poster-a4", "booklet-accedant", "leaflet-<module>-<n>"
+    kind: str
+    title: str
+    filename: str
+    pages: int | None = None  # the exact page count of fixed layouts
+    qr_distance_cm: int = 20  # how far away its QR code is read from (size guidance)
+    profile: str = ""
+    module_slug: str = ""
+    position: int | None = None
+    module_title: str = ""
+
+    @property
+    def qr_min_cm(self) -> float:
+        return qr.min_print_size_cm(self.qr_distance_cm)
+
+
+# --- French typography -----------------------------------------------------------------
+
+_BEFORE_HIGH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]*([:;?!»])")
+_AFTER_OPENING_GUILLEMET = re.compile(r"«[ \u00a0\u202f]*")
+_STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+
+
+def french_typography(text: str) -> str:
+    """Staff texts as French printing wants them: a no-break space before : ; ? ! » and
+    after «, typographic apostrophes. URLs and times ("https://", "10:30") are kept."""
+    if not text:
+        return ""
+
+    def before(match: re.Match) -> str:
+        sign = match.group(1)
+        prev = text[match.start() - 1] if match.start() else ""
+        following = text[match.end() : match.end() + 1]
+        if sign == ":" and (following == "/" or (prev.isdigit() and following.isdigit())):
+            return match.group(0)  # "https://", "10:30"
+        if prev in ("", "\n"):
+            return match.group(0)
+        if sign in "?!" and prev in "?!":
+            return sign  # "?!" stays together
+        return NBSP + sign
+
+    text = _BEFORE_HIGH_PUNCTUATION.sub(before, text)
+    text = _AFTER_OPENING_GUILLEMET.sub("«" + NBSP, text)
+    return _STRAIGHT_APOSTROPHE.sub("\u2019", text)
+
+
+# --- The catalogue -----------------------------------------------------------------------
+
+
+def booklet_profiles(coop) -> list[str]:
+    """The profiles whose welcome booklet the coop's activities call for (all of them
+    when its activities say nothing)."""
+    activities = set(coop.activities or [])
+    wanted = [p for p, needs in PROFILE_ACTIVITIES.items() if activities & needs]
+    return wanted or list(PROFILE_ACTIVITIES)
+
+
+def kit_pieces(*, coop, modules=None) -> list[Piece]:
+    """Every piece of `coop`'s kit, in the order staff see them (and the ZIP holds them)."""
+    if modules is None:
+        modules = learning.kit_modules(coop=coop)
+    slug = coop.slug
+    profile_labels = dict(learning.audiences())
+    pieces = [
+        Piece(
+            key="flyer",
+            kind=Kind.FLYER,
+            title=_("A5 flyer, front and back"),
+            filename=f"flyer-a5-{slug}.pdf",
+            pages=2,
+            qr_distance_cm=20,
+        ),
+        Piece(
+            key="poster-a4",
+            kind=Kind.POSTER,
+            title=_("A4 poster"),
+            filename=f"affiche-a4-{slug}.pdf",
+            pages=1,
+            qr_distance_cm=70,
+        ),
+        Piece(
+            key="poster-a3",
+            kind=Kind.POSTER,
+            title=_("A3 poster"),
+            filename=f"affiche-a3-{slug}.pdf",
+            pages=1,
+            qr_distance_cm=100,
+        ),
+    ]
+    for profile in booklet_profiles(coop):
+        pieces.append(
+            Piece(
+                key=f"booklet-{profile}",
+                kind=Kind.BOOKLET,
+                title=_("Welcome booklet: %(profile)s") % {"profile": profile_labels[profile]},
+                filename=f"livret-accueil-{FILE_PROFILES[profile]}-{slug}.pdf",
+                profile=profile,
+            )
+        )
+    for module in modules:
+        several = len(module.leaflets) > 1
+        for leaflet in module.leaflets:
+            suffix = f"-{leaflet.position}" if several else ""
+            pieces.append(
+                Piece(
+                    key=f"leaflet-{module.slug}-{leaflet.position}",
+                    kind=Kind.LEAFLET,
+                    title=_("Leaflet: %(title)s") % {"title": leaflet.title},
+                    filename=f"plaquette-{module.slug}{suffix}.pdf",
+                    module_slug=module.slug,
+                    position=leaflet.position,
+                    module_title=module.title,
+                )
+            )
+    pieces.append(
+        Piece(
+            key="registration-form",
+            kind=Kind.FORM,
+            title=_("Session registration form"),
+            filename=f"fiche-inscription-{slug}.pdf",
+            pages=1,
+        )
+    )
+    return pieces
+
+
+def get_piece(*, coop, key: str, modules=None) -> Piece:
+    for piece in kit_pieces(coop=coop, modules=modules):
+        if piece.key == key:
+            return piece
+    raise Http404
+
+
+# --- Links and QR codes ------------------------------------------------------------------
+
+
+def absolute(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _qr(link) -> dict:
+    url = absolute(links.short_path(link))
+    return {"url": url, "display": url.split("://", 1)[-1], "uri": qr.svg_data_uri(url)}
+
+
+def piece_qr(*, coop, piece: Piece) -> dict:
+    """The tracked link a piece carries, as {"url", "display", "uri"} (SVG data URI)."""
+    if piece.kind == Kind.LEAFLET:
+        link = links.piece_link(
+            coop=coop,
+            piece=f"leaflet:{piece.module_slug}:{piece.position}",
+            channel=Channel.FLYER,
+            label=_("Leaflet: %(module)s") % {"module": piece.module_title},
+            target_kind=TargetKind.MODULE,
+            module_slug=piece.module_slug,
+        )
+    elif piece.kind == Kind.BOOKLET:
+        link = links.piece_link(
+            coop=coop,
+            piece=f"booklet:{piece.profile}",
+            channel=Channel.BOOKLET,
+            label=piece.title,
+        )
+    else:
+        channel = {
+            Kind.FLYER: Channel.FLYER,
+            Kind.POSTER: Channel.POSTER,
+            Kind.FORM: Channel.OTHER,
+        }[piece.kind]
+        link = links.piece_link(coop=coop, piece=piece.key, channel=channel, label=piece.title)
+    return _qr(link)
+
+
+def video_qr(*, coop, profile: str, module, video) -> dict:
+    link = links.piece_link(
+        coop=coop,
+        piece=f"booklet:{profile}:{module.slug}:{video.position}",
+        channel=Channel.BOOKLET,
+        label=_("Welcome booklet: video “%(title)s”") % {"title": video.title},
+        target_kind=TargetKind.ACTIVITY,
+        module_slug=module.slug,
+        activity_position=video.position,
+    )
+    return _qr(link)
+
+
+# --- Rendering ---------------------------------------------------------------------------
+
+
+def kit_texts(coop) -> KitSettings:
+    """The coop's kit texts (an unsaved blank row when staff never wrote any)."""
+    return KitSettings.objects.filter(coop=coop).first() or KitSettings(coop=coop)
+
+
+def _contacts(coop) -> dict:
+    return {
+        "phone": coop.contact_phone.replace(" ", NBSP) if coop.contact_phone else "",
+        "email": coop.contact_email,
+        "address": coop.postal_address,
+        "website": coop.website.split("://", 1)[-1].rstrip("/") if coop.website else "",
+    }
+
+
+def highlights(modules) -> list:
+    """The modules a flyer or poster names: the coop's highlighted ones, else the
+    recommended ones, in the coop's order."""
+    chosen = [m for m in modules if m.highlighted] or [m for m in modules if m.recommended]
+    return (chosen or list(modules))[:HIGHLIGHTS_MAX]
+
+
+def _base_context(coop, texts, modules) -> dict:
+    return {
+        "coop": coop,
+        "coop_name": french_typography(coop.name),
+        "tagline": french_typography(texts.tagline),
+        "message": french_typography(texts.message),
+        "welcome_text": french_typography(texts.welcome_text),
+        "contacts": _contacts(coop),
+        "highlights": highlights(modules),
+    }
+
+
+def piece_context(*, coop, piece: Piece, texts=None, modules=None) -> dict:
+    texts = texts if texts is not None else kit_texts(coop)
+    modules = modules if modules is not None else learning.kit_modules(coop=coop)
+    context = {
+        **_base_context(coop, texts, modules),
+        "piece": piece,
+        "qr": piece_qr(coop=coop, piece=piece),
+    }
+    if piece.kind == Kind.POSTER:
+        context["size"] = piece.key.rsplit("-", 1)[-1]  # "a4" or "a3"
+    elif piece.kind == Kind.BOOKLET:
+        profile = piece.profile
+        context["profile_plural"] = PROFILE_PLURALS[profile]
+        context["booklet_modules"] = [
+            {
+                "module": module,
+                "videos": [
+                    {
+                        "video": video,
+                        "qr": video_qr(coop=coop, profile=profile, module=module, video=video),
+                    }
+                    for video in module.videos
+                ],
+            }
+            for module in modules
+            if module.concerns(profile)
+        ]
+    elif piece.kind == Kind.FORM:
+        context["sessions"] = []  # the sessions issue fills it
+        context["blank_rows"] = range(12)
+    return context
+
+
+TEMPLATES = {
+    Kind.FLYER: "kit/pdf/flyer.html",
+    Kind.POSTER: "kit/pdf/poster.html",
+    Kind.BOOKLET: "kit/pdf/booklet.html",
+    Kind.FORM: "kit/pdf/registration_form.html",
+}
+
+
+def piece_title(coop, piece: Piece) -> str:
+    return f"{piece.title} – {coop.name}"
+
+
+def render_piece(*, coop, piece: Piece, texts=None, modules=None) -> bytes:
+    """The PDF of one piece of `coop`'s kit."""
+    if piece.kind == Kind.LEAFLET:
+        _name, pdf = learning.leaflet_pdf(
+            coop=coop,
+            module_slug=piece.module_slug,
+            position=piece.position,
+            coop_url=absolute(reverse("learning:home", kwargs={"coop_slug": coop.slug})),
+            qr_url=piece_qr(coop=coop, piece=piece)["url"],
+        )
+        return pdf
+    context = piece_context(coop=coop, piece=piece, texts=texts, modules=modules)
+    return render_pdf(TEMPLATES[piece.kind], context, title=piece_title(coop, piece), lang="fr")
