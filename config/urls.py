@@ -20,6 +20,8 @@ urlpatterns = [
     ),
     path("c/<slug:coop_slug>/parcours/", include("coopculture.learning.urls.public")),
     path("c/<slug:coop_slug>/mes-donnees/", include("coopculture.members.urls.public")),
+    path("c/<slug:coop_slug>/courriels/", include("coopculture.campaigns.urls.public")),
+    path("", include("coopculture.campaigns.urls.site")),
     path("gestion/<slug:coop_slug>/", include("coopculture.coops.urls.staff")),
     path("gestion/<slug:coop_slug>/membres/import/", include("coopculture.members.urls.imports")),
     path("gestion/<slug:coop_slug>/", include("coopculture.members.urls.staff")),

@@ -207,6 +207,9 @@ class Send(CoopOwnedModel):
     approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
     started_at = models.DateTimeField(_("started on"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished on"), null=True, blank=True)
+    # When a worker should next touch this send (a batch's lease, or a delayed run): past
+    # it, the tick assumes the worker died and enqueues another one (campaigns.tasks).
+    worker_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("send")

@@ -8,3 +8,169 @@ dataclasses, so that the learning app stays free to change its tables.
 from coopculture.learning.selectors import CoopModule, access_coop_module, coop_module_list
 
 __all__ = ["CoopModule", "access_coop_module", "coop_module_list"]
+
+
+# --- campaigns ---------------------------------------------------------------------------
+# What the mail pipeline (campaigns app) draws from the MOOC: items to show in an email,
+# what a member (through their account) has seen, started or completed.
+
+from dataclasses import dataclass as _mail_dataclass  # noqa: E402
+
+
+@_mail_dataclass(frozen=True)
+class MailItem:
+    """A video, testimonial or leaflet of a module, as an email shows it."""
+
+    key: str  # "<module slug>:<position>"
+    kind: str  # "video", "testimonial" or "leaflet"
+    module_slug: str
+    module_title: str
+    position: int
+    title: str
+    path: str  # the activity's page, under the coop
+    poster_path: str = ""  # media URL of the poster image ("" if none)
+    quote: str = ""
+    person: str = ""
+    role: str = ""
+    leaflet_path: str = ""  # the leaflet PDF (leaflets only)
+
+
+MAIL_ITEM_KINDS = ("video", "testimonial", "leaflet")
+
+
+def _mail_item(coop, module, activity) -> MailItem:
+    from django.urls import reverse
+
+    kwargs = {"coop_slug": coop.slug, "module_slug": module.slug, "position": activity.position}
+    content = activity.content or {}
+    return MailItem(
+        key=f"{module.slug}:{activity.position}",
+        kind=activity.kind,
+        module_slug=module.slug,
+        module_title=module.title,
+        position=activity.position,
+        title=activity.title,
+        path=reverse("learning:activity", kwargs=kwargs),
+        poster_path=activity.poster.url if activity.poster else "",
+        quote=content.get("quote", "") if activity.kind == "testimonial" else "",
+        person=content.get("person", "") if activity.kind == "testimonial" else "",
+        role=content.get("role", "") if activity.kind == "testimonial" else "",
+        leaflet_path=reverse("learning_documents:leaflet", kwargs=kwargs)
+        if activity.kind == "leaflet"
+        else "",
+    )
+
+
+def mail_items(*, coop, kinds=("video", "testimonial")) -> list[MailItem]:
+    """The coop's items of these kinds, in the order the coop shows its modules (modules
+    that do not concern the coop left out). Two queries."""
+    from coopculture.learning.models import Activity, ModuleStatus
+
+    modules = [
+        item.module
+        for item in coop_module_list(coop=coop)
+        if item.status != ModuleStatus.NOT_APPLICABLE
+    ]
+    steps: dict[int, list] = {}
+    for activity in Activity.objects.filter(module__in=modules, kind__in=kinds).order_by(
+        "position"
+    ):
+        steps.setdefault(activity.module_id, []).append(activity)
+    return [_mail_item(coop, m, a) for m in modules for a in steps.get(m.pk, [])]
+
+
+def mail_item(*, coop, module_slug: str, position: int) -> MailItem | None:
+    from coopculture.learning.models import Activity
+
+    activity = (
+        Activity.objects.filter(
+            module__slug=module_slug, position=position, kind__in=MAIL_ITEM_KINDS
+        )
+        .select_related("module")
+        .first()
+    )
+    return _mail_item(coop, activity.module, activity) if activity else None
+
+
+def seen_item_keys(*, coop, user_ids) -> dict[int, set[str]]:
+    """For each account, the keys ("<slug>:<position>") of the activities it has done."""
+    from coopculture.learning.models import EventKind, LearningEvent
+
+    seen: dict[int, set[str]] = {}
+    rows = LearningEvent.objects.filter(
+        coop=coop, user_id__in=list(user_ids), kind=EventKind.ACTIVITY_DONE
+    ).values_list("user_id", "module__slug", "activity__position")
+    for user_id, slug, position in rows:
+        seen.setdefault(user_id, set()).add(f"{slug}:{position}")
+    return seen
+
+
+def users_with_module(*, coop, module_slug: str, completed: bool = False) -> set[int]:
+    """Accounts that started (or, completed=True, completed) the module in this coop."""
+    from coopculture.learning.models import EventKind, LearningEvent
+
+    kind = EventKind.MODULE_COMPLETED if completed else EventKind.MODULE_STARTED
+    return set(
+        LearningEvent.objects.filter(
+            coop=coop, module__slug=module_slug, kind=kind, user_id__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+
+
+def next_modules(*, coop, user_ids) -> dict[int | None, tuple[str, str, str]]:
+    """For each account (and None: no account), its next module as (slug, title, path):
+    the first module in the coop's order it has not completed. Two or three queries."""
+    from django.urls import reverse
+
+    from coopculture.learning.models import EventKind, LearningEvent, ModuleStatus
+
+    modules = [
+        item.module
+        for item in coop_module_list(coop=coop)
+        if item.status != ModuleStatus.NOT_APPLICABLE
+    ]
+    if not modules:
+        return {}
+    completed: dict[int, set[int]] = {}
+    for user_id, module_id in LearningEvent.objects.filter(
+        coop=coop, user_id__in=[u for u in user_ids if u], kind=EventKind.MODULE_COMPLETED
+    ).values_list("user_id", "module_id"):
+        completed.setdefault(user_id, set()).add(module_id)
+
+    def describe(module):
+        kwargs = {"coop_slug": coop.slug, "module_slug": module.slug}
+        path = reverse("learning:module", kwargs=kwargs)
+        return (module.slug, module.title, path)
+
+    result: dict[int | None, tuple[str, str, str]] = {None: describe(modules[0])}
+    for user_id in user_ids:
+        if not user_id:
+            continue
+        done = completed.get(user_id, set())
+        module = next((m for m in modules if m.pk not in done), None)
+        if module is not None:
+            result[user_id] = describe(module)
+    return result
+
+
+def completions_after(*, coop, user_ids, since) -> int:
+    """How many modules these accounts completed after `since` (a send's figures)."""
+    from coopculture.learning.models import EventKind, LearningEvent
+
+    return LearningEvent.objects.filter(
+        coop=coop,
+        user_id__in=list(user_ids),
+        kind=EventKind.MODULE_COMPLETED,
+        created_at__gte=since,
+    ).count()
+
+
+__all__ += [
+    "MailItem",
+    "completions_after",
+    "mail_item",
+    "mail_items",
+    "next_modules",
+    "seen_item_keys",
+    "users_with_module",
+]

@@ -1,0 +1,326 @@
+"""Writes of the campaigns domain: versions, the ledger, suppressions, unsubscribes, clicks.
+
+c2 (staff pages, automations, bulletin, letters) builds on these:
+  version_freeze(message=...)            -> MessageVersion (reused while nothing changed)
+  send_start(coop=, send=, members=...)  -> builds the ledger, sets SENDING, enqueues the worker
+  suppression_add / is_suppressed / email_hash
+  unsubscribe(coop=, recipient=)         -> consent withdrawal through members.services
+  click_record(...)                      -> counts a click, returns the target URL
+"""
+
+import datetime as dt
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, OuterRef, Subquery
+from django.utils import timezone
+
+from coopculture.campaigns import rendering
+from coopculture.campaigns.models import (
+    LinkClicks,
+    Message,
+    MessageVersion,
+    Recipient,
+    RecipientState,
+    Send,
+    SendKind,
+    SendStatus,
+    Suppression,
+    SuppressionReason,
+)
+from coopculture.coops.scoping import ensure_same_coop
+from coopculture.learning import api as learning_api
+from coopculture.members.models import Channel, ConsentRecord, ConsentSource
+from coopculture.members.services import consent_record
+
+LEDGER_CHUNK = 2000
+
+
+def email_hash(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+# --- Versions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def version_freeze(*, message: Message, actor=None, news=None) -> MessageVersion:
+    """The version to send of `message`: the latest one if nothing changed since (content
+    and branding), else a new one, rendered and CSS-inlined here, once."""
+    coop = message.coop
+    branding = rendering.branding_of(coop)
+    digest = rendering.content_hash(message, branding, news.pk if news is not None else None)
+    latest = MessageVersion.objects.filter(coop=coop, message=message).order_by("-number").first()
+    if latest is not None and latest.content_hash == digest:
+        return latest
+    parts = rendering.render_version_content(
+        coop=coop,
+        subject=message.subject,
+        preheader=message.preheader,
+        body=message.body,
+        blocks=message.blocks,
+        news=news,
+    )
+    return MessageVersion.objects.create(
+        coop=coop,
+        message=message,
+        number=(latest.number + 1) if latest else 1,
+        content_hash=digest,
+        subject=parts["subject"],
+        preheader=message.preheader,
+        body=message.body,
+        blocks=message.blocks,
+        branding=parts["branding"],
+        html=parts["html"],
+        text=parts["text"],
+        fragments=parts["fragments"],
+        links=parts["links"],
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+# --- Suppression ---------------------------------------------------------------------------
+
+
+def suppression_add(*, coop, email: str, reason: str, source: str, detail: str = "") -> bool:
+    """Never mail this address again in bulk (True if it was not listed yet)."""
+    try:
+        with transaction.atomic():
+            Suppression.objects.create(
+                coop=coop,
+                email_hash=email_hash(email),
+                reason=reason,
+                source=source[:40],
+                detail=detail[:300],
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def suppressed_hashes(*, coop) -> set[str]:
+    return set(Suppression.objects.filter(coop=coop).values_list("email_hash", flat=True))
+
+
+def is_suppressed(*, coop, email: str) -> bool:
+    return Suppression.objects.filter(coop=coop, email_hash=email_hash(email)).exists()
+
+
+# --- The ledger ----------------------------------------------------------------------------
+
+
+def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: list[dict]):
+    """Choose the per-member items (next video/testimonial not seen nor sent, next module)."""
+    slots = set((version.fragments or {}).keys())
+    if not slots:
+        return {}
+    user_ids = [row["user_id"] for row in rows if row["user_id"]]
+    chosen: dict[int, dict] = {row["id"]: {} for row in rows}
+    if "next_item" in slots:
+        order = list(version.fragments["next_item"].keys())
+        seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids)
+        already_sent: dict[int, set[str]] = {}
+        for member_id, variables in (
+            Recipient.objects.filter(coop=coop, member_id__in=[r["id"] for r in rows])
+            .exclude(send=send)
+            .exclude(variables={})
+            .values_list("member_id", "variables")
+        ):
+            if variables.get("next_item"):
+                already_sent.setdefault(member_id, set()).add(variables["next_item"])
+        for row in rows:
+            done = seen.get(row["user_id"], set()) | already_sent.get(row["id"], set())
+            key = next((k for k in order if k not in done), None)
+            if key is not None:
+                chosen[row["id"]]["next_item"] = key
+    if "next_module" in slots:
+        nexts = learning_api.next_modules(coop=coop, user_ids=user_ids)
+        for row in rows:
+            module = nexts.get(row["user_id"]) or nexts.get(None)
+            if module is not None:
+                chosen[row["id"]]["next_module"] = module[0]
+    return chosen
+
+
+def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
+    """One ledger row per member of `members` (a queryset), created in bulk chunks. Rows
+    that already exist are kept as they are (unique (send, member)): building twice adds
+    nothing. The state says what will happen: queued for email, letter for members whose
+    channel is the post, or why nothing is sent (no consent, no email, suppressed)."""
+    ensure_same_coop(coop, send)
+    latest = ConsentRecord.objects.filter(member=OuterRef("pk"), purpose=send.purpose).order_by(
+        "-recorded_at", "-id"
+    )
+    queryset = (
+        members.annotate(_consent=Subquery(latest.values("granted")[:1]))
+        .order_by("id")
+        .values("id", "email", "preferred_channel", "user_id", "_consent")
+    )
+    suppressed = suppressed_hashes(coop=coop)
+    counts: dict[str, int] = {}
+    now = timezone.now()
+    rows = []
+
+    def flush():
+        variables = _per_member_variables(coop=coop, send=send, version=send.version, rows=rows)
+        objects = []
+        for row in rows:
+            email = row["email"] or ""
+            if send.kind != SendKind.TEST and not row["_consent"]:
+                state = RecipientState.NO_CONSENT
+            elif row["preferred_channel"] == Channel.POST:
+                state = RecipientState.LETTER
+            elif not email:
+                state = RecipientState.NO_EMAIL
+            elif email_hash(email) in suppressed:
+                state = RecipientState.SUPPRESSED
+            else:
+                state = RecipientState.QUEUED
+            counts[state] = counts.get(state, 0) + 1
+            objects.append(
+                Recipient(
+                    coop=coop,
+                    send=send,
+                    member_id=row["id"],
+                    email=email,
+                    state=state,
+                    variables=variables.get(row["id"], {}),
+                    created_at=now,
+                    idempotency_key=rendering_key(),
+                )
+            )
+        with transaction.atomic():
+            Recipient.objects.bulk_create(objects, batch_size=500, ignore_conflicts=True)
+        rows.clear()
+
+    for row in queryset.iterator(chunk_size=LEDGER_CHUNK):
+        rows.append(row)
+        if len(rows) >= LEDGER_CHUNK:
+            flush()
+    if rows:
+        flush()
+    return counts
+
+
+def rendering_key() -> str:
+    from coopculture.campaigns.models import new_idempotency_key
+
+    return new_idempotency_key()
+
+
+def send_start(*, coop, send: Send, members=None, actor=None, news=None) -> dict[str, int]:
+    """Freeze the version, build the ledger from the segment (or `members`), mark the send
+    SENDING and enqueue the worker (after commit). Idempotent: a send already started is
+    only re-enqueued."""
+    from coopculture.campaigns import segments, tasks
+
+    ensure_same_coop(coop, send)
+    counts: dict[str, int] = {}
+    with transaction.atomic():
+        locked = Send.objects.select_for_update().get(pk=send.pk, coop=coop)
+        if locked.status in {SendStatus.DONE, SendStatus.CANCELLED}:
+            return counts
+        if locked.version_id is None:
+            locked.version = version_freeze(message=locked.message, actor=actor, news=news)
+            locked.save(update_fields=["version"])
+        send.version = locked.version
+    if members is None:
+        members = segments.segment_members(coop=coop, segment=send.segment or {})
+    counts = ledger_build(coop=coop, send=send, members=members)
+    now = timezone.now()
+    Send.objects.filter(pk=send.pk).exclude(
+        status__in=[SendStatus.DONE, SendStatus.CANCELLED, SendStatus.PAUSED]
+    ).update(status=SendStatus.SENDING, worker_due_at=now)
+    Send.objects.filter(pk=send.pk, started_at__isnull=True).update(started_at=now)
+    send.refresh_from_db()
+    transaction.on_commit(lambda: tasks.enqueue_send(coop_id=coop.pk, send_id=send.pk))
+    return counts
+
+
+# --- Unsubscribe and clicks ----------------------------------------------------------------
+
+
+def recipient_by_key(*, coop, key: str) -> Recipient | None:
+    return (
+        Recipient.objects.filter(coop=coop, idempotency_key=key)
+        .select_related("send", "member")
+        .first()
+    )
+
+
+@transaction.atomic
+def unsubscribe(*, coop, recipient: Recipient) -> bool:
+    """Withdraw the consent this send relied on (source: unsubscribe link), at once.
+    True when something changed."""
+    ensure_same_coop(coop, recipient)
+    member = recipient.member
+    before = ConsentRecord.objects.filter(
+        coop=coop, member=member, purpose=recipient.send.purpose
+    ).count()
+    record = consent_record(
+        coop=coop,
+        member=member,
+        purpose=recipient.send.purpose,
+        granted=False,
+        source=ConsentSource.UNSUBSCRIBE,
+        note=f"{recipient.send.name}"[:200],
+    )
+    changed = (
+        ConsentRecord.objects.filter(coop=coop, member=member, purpose=record.purpose).count()
+        != before
+    )
+    Recipient.objects.filter(pk=recipient.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    return changed
+
+
+def click_record(*, coop, recipient: Recipient, code: str) -> str | None:
+    """Count one click on link `code` of the recipient's send; the target URL (None if the
+    code is unknown). No cookie, nothing but counters."""
+    version = recipient.send.version
+    target = (version.links or {}).get(code) if version else None
+    if target is None:
+        return None
+    now = timezone.now()
+    Recipient.objects.filter(pk=recipient.pk).update(click_count=F("click_count") + 1)
+    Recipient.objects.filter(pk=recipient.pk, first_clicked_at__isnull=True).update(
+        first_clicked_at=now
+    )
+    updated = LinkClicks.objects.filter(coop=coop, send=recipient.send, code=code).update(
+        clicks=F("clicks") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                LinkClicks.objects.create(coop=coop, send=recipient.send, code=code, clicks=1)
+        except IntegrityError:
+            LinkClicks.objects.filter(coop=coop, send=recipient.send, code=code).update(
+                clicks=F("clicks") + 1
+            )
+    return target
+
+
+def bounce_record(
+    *,
+    coop,
+    email: str,
+    source: str,
+    detail: str = "",
+    message_id: str = "",
+    complaint: bool = False,
+) -> None:
+    """A provider said this address bounced or complained: suppress it; mark the ledger row
+    of that message (found by its Message-ID) bounced."""
+    reason = SuppressionReason.COMPLAINT if complaint else SuppressionReason.HARD_BOUNCE
+    suppression_add(coop=coop, email=email, reason=reason, source=source, detail=detail)
+    key = message_id.strip("<>").partition("@")[0]
+    if key:
+        Recipient.objects.filter(coop=coop, idempotency_key=key).update(
+            state=RecipientState.BOUNCED, last_error=detail[:300]
+        )
+
+
+def day_start(now: dt.datetime) -> dt.datetime:
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
