@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from coopculture.members import listing
 from coopculture.members.models import ConsentRecord, Member, MemberProfile, Reservation
 from tests.members.factories import make_programme
 
@@ -59,6 +60,7 @@ def grow(coop, n: int, programmes) -> list[Member]:
             for m in members
             for purpose in ("bulletin", "sessions")
         )
+    listing.bump(coop.pk)  # bulk writes send no signals: the import bumps the same way
     return members
 
 

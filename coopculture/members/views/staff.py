@@ -120,13 +120,18 @@ def member_rows(coop, members) -> list[dict]:
     )
     for member_id, purpose, is_granted in records:
         granted[member_id][purpose] = is_granted  # the latest one wins
+    # One reverse() for the page, not one per row: the ids are UUIDs, safe in a path.
+    placeholder = "00000000-0000-0000-0000-000000000000"
+    url_pattern = reverse(
+        "members_staff:member-detail", kwargs={"coop_slug": coop.slug, "member_id": placeholder}
+    )
     purposes = dict(Purpose.choices)
     channels = dict(Channel.choices)
     stages = dict(Stage.choices)
     return [
         {
             "member": member,
-            "url": _member_url(coop, member),
+            "url": url_pattern.replace(placeholder, str(member.public_id)),
             "name": f"{member.last_name} {member.first_name}",
             "stage": stages.get(member.stage, "") if member.stage else "",
             "programme": member.programme_name or "",
