@@ -13,7 +13,8 @@ urlpatterns = [
     path("", include("coopculture.core.urls")),
     path("", include("coopculture.coops.urls.site")),
     path("compte/", include("allauth.urls")),
-    path("c/<slug:coop_slug>/", include("coopculture.coops.urls.public")),
+    path("c/<slug:coop_slug>/", include("coopculture.kit.urls.public")),
+    path("l/", include("coopculture.kit.urls.short")),
     path(
         "c/<slug:coop_slug>/parcours/documents/",
         include("coopculture.learning.urls.documents"),
@@ -29,6 +30,7 @@ urlpatterns = [
         "gestion/<slug:coop_slug>/parcours/",
         include("coopculture.learning.urls.staff"),
     ),
+    path("gestion/<slug:coop_slug>/liens/", include("coopculture.kit.urls.links")),
     path("federation/", include("coopculture.coops.urls.federation")),
     path("federation/parcours/", include("coopculture.learning.urls.preview")),
     path("federation/admin/", admin.site.urls),

@@ -85,6 +85,13 @@ def _member_import(coop: Coop):
         return job.public_id
 
 
+def _tracked_link(coop: Coop):
+    from coopculture.kit.links import link_create
+
+    with scopes_disabled():
+        return link_create(coop=coop, channel="newsletter", label="Lettre de test").public_id
+
+
 # URL parameter name -> a function that creates such an object in the given coop and
 # returns the value to put in the URL. Every URL parameter must be listed here (the sweep
 # refuses parameters it cannot fill), either as coop-owned or as global content.
@@ -95,6 +102,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "member_id": _member,
     "programme_id": _programme,
     "token": _member_token,
+    "link_id": _tracked_link,
 }
 
 

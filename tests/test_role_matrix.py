@@ -51,6 +51,18 @@ STAFF_MATRIX = {
     "members_import:detail": ("get", EDITOR_PAGE),
     "members_import:errors": ("get", EDITOR_PAGE),
     "members_import:report": ("get", (302, 302, 302, 403, 404, 404)),
+    # Tracked links: the whole team sees them, their QR codes and figures (animateurs hand
+    # them out at sessions); admins and editors create, retarget, archive and restore them.
+    "kit_links:list": ("get", TEAM_PAGE),
+    "kit_links:archived": ("get", TEAM_PAGE),
+    "kit_links:detail": ("get", TEAM_PAGE),
+    "kit_links:qr-svg": ("get", TEAM_PAGE),
+    "kit_links:qr-png": ("get", TEAM_PAGE),
+    "kit_links:figures": ("get", TEAM_PAGE),
+    "kit_links:create": ("get", EDITOR_PAGE),
+    "kit_links:edit": ("get", EDITOR_PAGE),
+    "kit_links:archive": ("post", (302, 302, 302, 403, 404, 404)),
+    "kit_links:restore": ("post", (302, 302, 302, 403, 404, 404)),
 }
 FEDERATION_MATRIX = {
     "federation:index": ("get", (200, 404, 404, 404, 404, 404)),

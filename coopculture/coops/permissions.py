@@ -11,6 +11,11 @@ ROLE_LABELS = {
     Role.ADMIN: Role.ADMIN.label,
     Role.EDITOR: Role.EDITOR.label,
     Role.ANIMATEUR: Role.ANIMATEUR.label,
+    # kit (tracked links): animateurs hand out the links and QR codes at sessions and see
+    # which channel works; admins and editors create, retarget and archive them.
+    "kit.view_links": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "kit.manage_links": frozenset({Role.ADMIN, Role.EDITOR}),
+    "kit.view_figures": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
 }
 
 # permission -> roles that hold it (the federation team holds every permission)

@@ -6,3 +6,6 @@ class KitConfig(AppConfig):
     name = "coopculture.kit"
     label = "kit"
     verbose_name = _("Spreading kit")
+
+    def ready(self):
+        from coopculture.kit import signals  # noqa: F401 (sign-in carries the first source)

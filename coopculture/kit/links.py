@@ -6,8 +6,10 @@ member can type one read off a poster: 31^7 ≈ 27 billion codes, drawn at rando
 
 import secrets
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.kit.models import TargetKind, TrackedLink
@@ -24,13 +26,31 @@ def short_path(link: TrackedLink) -> str:
     return reverse("kit:short-link", kwargs={"code": link.code})
 
 
+def short_url(link: TrackedLink) -> str:
+    """The absolute short URL, as printed and as encoded in the QR codes."""
+    return settings.SITE_URL.rstrip("/") + short_path(link)
+
+
+def _clean_target(target_kind: str, module_slug: str, activity_position: int | None) -> dict:
+    """Only the fields the kind uses: a landing link keeps no stale module."""
+    if target_kind == TargetKind.LANDING:
+        return {"target_kind": target_kind, "module_slug": "", "activity_position": None}
+    if target_kind == TargetKind.MODULE:
+        return {"target_kind": target_kind, "module_slug": module_slug, "activity_position": None}
+    return {
+        "target_kind": target_kind,
+        "module_slug": module_slug,
+        "activity_position": activity_position,
+    }
+
+
 def _create(**fields) -> TrackedLink:
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 return TrackedLink.objects.create(code=new_code(), **fields)
         except IntegrityError:
-            if "piece" in fields and fields["piece"]:
+            if fields.get("piece"):
                 existing = TrackedLink.objects.filter(
                     coop=fields["coop"], piece=fields["piece"]
                 ).first()
@@ -55,11 +75,50 @@ def link_create(
         coop=coop,
         channel=channel,
         label=label,
-        target_kind=target_kind,
-        module_slug=module_slug,
-        activity_position=activity_position,
         created_by=created_by,
+        **_clean_target(target_kind, module_slug, activity_position),
     )
+
+
+@transaction.atomic
+def link_update(
+    *,
+    coop,
+    link: TrackedLink,
+    label: str,
+    target_kind: str,
+    module_slug: str = "",
+    activity_position: int | None = None,
+) -> TrackedLink:
+    """Change the name or the target of a link, printed or not: its code never changes.
+    (The channel stays: the figures of past weeks must keep meaning what they meant.)"""
+    ensure_same_coop(coop, link)
+    link.label = label
+    for field, value in _clean_target(target_kind, module_slug, activity_position).items():
+        setattr(link, field, value)
+    link.save(
+        update_fields=["label", "target_kind", "module_slug", "activity_position", "updated_at"]
+    )
+    return link
+
+
+@transaction.atomic
+def link_archive(*, coop, link: TrackedLink) -> TrackedLink:
+    """Archived links still work: they lead to the coop's landing page."""
+    ensure_same_coop(coop, link)
+    if link.archived_at is None:
+        link.archived_at = timezone.now()
+        link.save(update_fields=["archived_at", "updated_at"])
+    return link
+
+
+@transaction.atomic
+def link_restore(*, coop, link: TrackedLink) -> TrackedLink:
+    ensure_same_coop(coop, link)
+    if link.archived_at is not None:
+        link.archived_at = None
+        link.save(update_fields=["archived_at", "updated_at"])
+    return link
 
 
 def piece_link(

@@ -174,3 +174,93 @@ __all__ += [
     "seen_item_keys",
     "users_with_module",
 ]
+
+
+# --- kit -------------------------------------------------------------------------------------
+# Where a tracked link may lead, and what the learners who came through one did.
+
+from dataclasses import dataclass as _dataclass
+
+from django.db.models import Count as _Count
+from django.db.models.functions import TruncDate as _TruncDate
+from django.urls import reverse as _reverse
+
+
+@_dataclass(frozen=True)
+class ModuleTarget:
+    """A published module and its activities, as a link target (plain values)."""
+
+    slug: str
+    title: str
+    activities: tuple[tuple[int, str], ...]  # (position, title)
+
+
+def module_targets(*, coop) -> list[ModuleTarget]:
+    """The published modules in the coop's order, each with its activities. Two queries."""
+    from coopculture.learning.models import Activity
+
+    items = coop_module_list(coop=coop)
+    steps: dict[int, list[tuple[int, str]]] = {}
+    for module_id, position, title in (
+        Activity.objects.filter(module__in=[item.module for item in items])
+        .order_by("module_id", "position")
+        .values_list("module_id", "position", "title")
+    ):
+        steps.setdefault(module_id, []).append((position, title))
+    return [
+        ModuleTarget(
+            slug=item.module.slug,
+            title=item.module.title,
+            activities=tuple(steps.get(item.module.pk, ())),
+        )
+        for item in items
+    ]
+
+
+def target_url(*, coop, module_slug: str, position: int | None = None) -> str | None:
+    """The member page of a published module (or one of its activities) in `coop`'s space;
+    None when it does not exist (any more). One query."""
+    from coopculture.learning.models import Activity, Module, PublicationStatus
+
+    if not module_slug:
+        return None
+    kwargs = {"coop_slug": coop.slug, "module_slug": module_slug}
+    if position is None:
+        if not Module.objects.filter(slug=module_slug, status=PublicationStatus.PUBLISHED).exists():
+            return None
+        return _reverse("learning:module", kwargs=kwargs)
+    if not Activity.objects.filter(
+        module__slug=module_slug, module__status=PublicationStatus.PUBLISHED, position=position
+    ).exists():
+        return None
+    return _reverse("learning:activity", kwargs={**kwargs, "position": position})
+
+
+def source_daily_counts(*, coop, source_prefix: str, since=None) -> list[dict]:
+    """Module starts and completions in `coop` per source (LearningEvent.channel starting
+    with `source_prefix`) and local day: [{"source", "day", "started", "completed"}].
+    One query, aggregated by the database."""
+    from coopculture.learning.models import EventKind, LearningEvent
+
+    kinds = {EventKind.MODULE_STARTED: "started", EventKind.MODULE_COMPLETED: "completed"}
+    events = LearningEvent.objects.filter(
+        coop=coop, kind__in=list(kinds), channel__startswith=source_prefix
+    )
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    rows: dict[tuple[str, object], dict] = {}
+    for channel, kind, day, count in (
+        events.annotate(day=_TruncDate("created_at"))
+        .values("channel", "kind", "day")
+        .annotate(n=_Count("id"))
+        .values_list("channel", "kind", "day", "n")
+        .order_by()
+    ):
+        row = rows.setdefault(
+            (channel, day), {"source": channel, "day": day, "started": 0, "completed": 0}
+        )
+        row[kinds[kind]] += count
+    return list(rows.values())
+
+
+__all__ += ["ModuleTarget", "module_targets", "source_daily_counts", "target_url"]

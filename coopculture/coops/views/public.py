@@ -1,4 +1,6 @@
-"""Pages anyone can open: the platform's home, a coop's public page, "my spaces"."""
+"""Pages anyone can open: the platform's home and "my spaces".
+
+A coop's public page (/c/<coop>/) is the kit's landing page (coopculture.kit.views.public)."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -8,10 +10,6 @@ from coopculture.coops.selectors import coop_list_for_user, coop_list_public
 
 def home(request):
     return render(request, "coops/home.html", {"coops": coop_list_public()})
-
-
-def coop_public(request, coop_slug):
-    return render(request, "coops/coop_public.html")
 
 
 @login_required
