@@ -63,7 +63,13 @@ def add_member(coop: Coop, user, role: str) -> Membership:
 
 @pytest.fixture
 def coop(db):
-    return make_coop("coop-a", name="Coop A", activities=["accession_vefa", "psla"])
+    # Coop A convenes its general assembly by email where members agree (a coop setting).
+    return make_coop(
+        "coop-a",
+        name="Coop A",
+        activities=["accession_vefa", "psla"],
+        tracks_ag_email_consent=True,
+    )
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ COOPS = [
         "contact_phone": "01 99 00 56 78",
         "postal_address": "3 rue du Moulin\n99200 Les Coteaux-de-Brume (commune fictive)",
         "website": "https://habitat-coteaux.example.org",
+        "tracks_ag_email_consent": True,
         "initials": "HC",
     },
     {
@@ -53,6 +54,7 @@ COOPS = [
         ],
         # Deliberately too light for white text: pages use a darker shade.
         "main_colour": "#5cb85c",
+        "tracks_ag_email_consent": True,
         "contact_email": "accueil@val-dorme.example.org",
         "contact_phone": "01 99 00 90 12",
         "postal_address": (

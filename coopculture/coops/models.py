@@ -65,6 +65,14 @@ class Coop(TimeStampedModel):
             "Members with no contact for this long are flagged, then anonymised a month later."
         ),
     )
+    tracks_ag_email_consent = models.BooleanField(
+        _("members may agree to receive general assembly notices by email"),
+        default=False,
+        help_text=_(
+            "Turn on if your statutes allow convening the general assembly by email: "
+            "members' agreement is then recorded and can be changed on their preferences page."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

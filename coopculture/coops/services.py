@@ -22,6 +22,7 @@ SETTINGS_FIELDS = (
     "postal_address",
     "website",
     "retention_years",
+    "tracks_ag_email_consent",
 )
 
 

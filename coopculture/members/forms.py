@@ -74,13 +74,13 @@ class MemberFilterForm(forms.Form):
 
     FILTERS = ("q", "profile", "stage", "programme", "channel", "consent", "has_email")
 
-    def __init__(self, *args, programmes=(), **kwargs):
+    def __init__(self, *args, programmes=(), purposes=Purpose.choices, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["profile"].choices = [("", _("Every profile")), *ProfileKind.choices]
         self.fields["stage"].choices = [("", _("Every stage")), *Stage.choices]
         self.fields["programme"].choices = _programme_choices(programmes, _("Every programme"))
         self.fields["channel"].choices = [("", _("Every channel")), *Channel.choices]
-        self.fields["consent"].choices = [("", _("No matter")), *Purpose.choices]
+        self.fields["consent"].choices = [("", _("No matter")), *purposes]
 
     def filters(self) -> dict:
         """The valid, non-empty filters (an invalid field is ignored, and shown in error)."""
@@ -206,6 +206,10 @@ class ConsentForm(forms.Form):
         max_length=200,
         help_text=_("For example: signed form kept at the branch office, call of 3 March."),
     )
+
+    def __init__(self, *args, purposes=Purpose.choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["purpose"].choices = purposes
 
 
 # --- Programmes -----------------------------------------------------------------------------

@@ -66,8 +66,8 @@ def shown_purposes(member: Member, consents: dict[str, ConsentRecord | None]) ->
     address (unless an answer is already recorded, so that it can be withdrawn)."""
     return [
         purpose
-        for purpose in Purpose.values
-        if purpose != Purpose.AG_ELECTRONIC or member.email or consents.get(purpose) is not None
+        for purpose in consents  # the purposes the coop tracks
+        if purpose != Purpose.AG_ELECTRONIC or member.email or consents[purpose] is not None
     ]
 
 

@@ -146,13 +146,29 @@ def member_stage(*, coop, member, today: dt.date | None = None) -> str | None:
     return None
 
 
+def tracked_purposes(coop) -> list[str]:
+    """The consent purposes this coop asks about: electronic general assembly notices
+    only where the coop's statutes allow them (a coop setting)."""
+    return [
+        purpose
+        for purpose in Purpose.values
+        if purpose != Purpose.AG_ELECTRONIC or coop.tracks_ag_email_consent
+    ]
+
+
+def purpose_choices(coop) -> list[tuple[str, str]]:
+    labels = dict(Purpose.choices)
+    return [(purpose, labels[purpose]) for purpose in tracked_purposes(coop)]
+
+
 def member_consents(*, coop, member) -> dict[str, ConsentRecord | None]:
     """The consent in force for each purpose (the latest record), None if never asked."""
-    state: dict[str, ConsentRecord | None] = dict.fromkeys(Purpose.values)
+    state: dict[str, ConsentRecord | None] = dict.fromkeys(tracked_purposes(coop))
     for record in ConsentRecord.objects.filter(coop=coop, member=member).order_by(
         "recorded_at", "id"
     ):
-        state[record.purpose] = record
+        if record.purpose in state:
+            state[record.purpose] = record
     return state
 
 

@@ -21,6 +21,8 @@ def settings_data(coop: Coop, **changes) -> dict:
         "website": "",
         "retention_years": coop.retention_years,
     }
+    if coop.tracks_ag_email_consent:  # a checkbox: sent only when ticked
+        data["tracks_ag_email_consent"] = "on"
     data.update(changes)
     return data
 

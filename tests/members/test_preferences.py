@@ -7,6 +7,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 
 from coopculture.coops.models import AuditEvent
@@ -387,3 +388,38 @@ def test_exports_answer_only_get(client, coop):
     member = make_member(coop)
     assert client.post(url_for(member, "export-json")).status_code == 405
     assert client.post(url_for(member, "export")).status_code == 405
+
+
+def test_a_coop_that_does_not_convene_by_email_never_asks_about_it(
+    client, other_coop, users, client_for
+):
+    """The purpose exists only where the coop turned the setting on: not on the preferences
+    page, not in the staff consent form, not in the list filter."""
+    member = make_member(other_coop, email="m@example.org")
+    html = client.get(url_for(member)).content.decode()
+    assert 'name="consent_ag_electronic"' not in html
+    assert 'name="consent_bulletin"' in html
+
+    staff = client_for(users["other_admin"])
+    detail = reverse(
+        "members_staff:member-detail",
+        kwargs={"coop_slug": other_coop.slug, "member_id": member.public_id},
+    )
+    page = staff.get(detail).content.decode()
+    assert 'value="ag_electronic"' not in page
+    assert 'value="bulletin"' in page
+    listing = staff.get(
+        reverse("members_staff:member-list", kwargs={"coop_slug": other_coop.slug})
+    ).content.decode()
+    assert 'value="ag_electronic"' not in listing
+    # Recorded anyway (by hand): refused, nothing is changed.
+    response = staff.post(
+        reverse(
+            "members_staff:member-consent",
+            kwargs={"coop_slug": other_coop.slug, "member_id": member.public_id},
+        ),
+        {"consent-purpose": "ag_electronic", "consent-granted": "yes", "consent-source": "paper"},
+    )
+    assert response.status_code == 200
+    with coop_scope(other_coop):
+        assert not ConsentRecord.objects.filter(member=member).exists()

@@ -139,7 +139,7 @@ def member_rows(coop, members) -> list[dict]:
             "has_email": bool(member.email),
             "consents": ", ".join(
                 str(PURPOSE_SHORT.get(p, purposes[p]))
-                for p in Purpose.values
+                for p in selectors.tracked_purposes(coop)
                 if granted[member.pk].get(p) is True
             ),
         }
@@ -155,7 +155,11 @@ def member_list(request, coop_slug):
     if refused := _method_not_allowed(request):
         return refused
     coop = request.coop
-    form = MemberFilterForm(request.GET or None, programmes=selectors.programme_list(coop=coop))
+    form = MemberFilterForm(
+        request.GET or None,
+        programmes=selectors.programme_list(coop=coop),
+        purposes=selectors.purpose_choices(coop),
+    )
     filters = form.filters()
     page, rows = paginate_members(request, coop, filters)
     return render(
@@ -243,11 +247,12 @@ def _current_stage(reservations, today) -> str | None:
     return None
 
 
-def _consents_in_force(member) -> dict[str, ConsentRecord | None]:
+def _consents_in_force(coop, member) -> dict[str, ConsentRecord | None]:
     """selectors.member_consents, from the consents the timeline loads (oldest first)."""
-    state: dict[str, ConsentRecord | None] = dict.fromkeys(Purpose.values)
+    state: dict[str, ConsentRecord | None] = dict.fromkeys(selectors.tracked_purposes(coop))
     for record in member.consents.all():
-        state[record.purpose] = record
+        if record.purpose in state:
+            state[record.purpose] = record
     return state
 
 
@@ -260,17 +265,21 @@ def _detail_context(request, member) -> dict:
     )
     stage = _current_stage(reservations, timezone.localdate())
     can_manage = request_has_permission(request, "members.manage") and not member.is_anonymised
-    consents = _consents_in_force(member)
+    consents = _consents_in_force(coop, member)
     return {
         "member": member,
         "stage_label": Stage(stage).label if stage else "",
         "reservations": reservations,
-        "consents": [(Purpose(p).label, consents[p]) for p in Purpose.values],
+        "consents": [(Purpose(p).label, record) for p, record in consents.items()],
         "timeline": timeline.member_timeline(coop=coop, member=member),
         "can_manage": can_manage,
         "can_gdpr": request_has_permission(request, "members.gdpr"),
         # The form posts to member-consent, which shows it again on its own page if wrong.
-        "consent_form": ConsentForm(prefix="consent") if can_manage else None,
+        "consent_form": (
+            ConsentForm(prefix="consent", purposes=selectors.purpose_choices(coop))
+            if can_manage
+            else None
+        ),
     }
 
 
@@ -290,7 +299,9 @@ def member_consent(request, coop_slug, member_id):
     if member.is_anonymised:
         messages.error(request, _("This member's data has been erased."))
         return redirect(_member_url(coop, member))
-    form = ConsentForm(request.POST or None, prefix="consent")
+    form = ConsentForm(
+        request.POST or None, prefix="consent", purposes=selectors.purpose_choices(coop)
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         before = selectors.member_consents(coop=coop, member=member)[data["purpose"]]
