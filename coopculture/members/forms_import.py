@@ -66,8 +66,11 @@ class UploadForm(forms.Form):
 class MappingForm(forms.Form):
     """One choice per column of the file: which member field it holds, or nothing."""
 
-    def __init__(self, *args, headers: list[str], samples: list[list[str]], targets, **kwargs):
+    def __init__(
+        self, *args, coop, headers: list[str], samples: list[list[str]], targets, **kwargs
+    ):
         super().__init__(*args, **kwargs)
+        choices = importing.target_choices(coop)
         self.headers = headers
         for index, header in enumerate(headers):
             examples = samples[index] if index < len(samples) else []
@@ -80,7 +83,7 @@ class MappingForm(forms.Form):
                 help_text = _("Empty in the first rows.")
             self.fields[f"col_{index}"] = forms.ChoiceField(
                 label=_("Column “%(name)s”") % {"name": header},
-                choices=importing.target_choices(),
+                choices=choices,
                 required=False,
                 initial=targets[index] if index < len(targets) else "",
                 help_text=help_text,

@@ -78,6 +78,7 @@ from coopculture.members.models import (
     Reservation,
     private_storage,
 )
+from coopculture.members.selectors import tracked_purposes
 
 logger = logging.getLogger(__name__)
 
@@ -171,8 +172,18 @@ POSTAL_ADDRESS_MAX = 300
 MEMBER_CHOICE_SOURCES = frozenset({ConsentSource.WEB_FORM, ConsentSource.UNSUBSCRIBE})
 
 
-def target_choices() -> list[tuple[str, object]]:
-    return [("", gettext_lazy("Do not import")), *TARGET_LABELS.items()]
+def untracked_targets(coop: Coop) -> set[str]:
+    """Consent columns of purposes the coop does not ask about (selectors.tracked_purposes)."""
+    tracked = set(tracked_purposes(coop))
+    return {target for target, purpose in CONSENT_TARGETS.items() if purpose not in tracked}
+
+
+def target_choices(coop: Coop) -> list[tuple[str, object]]:
+    hidden = untracked_targets(coop)
+    return [
+        ("", gettext_lazy("Do not import")),
+        *((target, label) for target, label in TARGET_LABELS.items() if target not in hidden),
+    ]
 
 
 def target_label(target: str) -> str:
@@ -326,8 +337,13 @@ def initial_targets(*, coop: Coop, headers: list[str]) -> tuple[list[str], str]:
     if saved is not None:
         targets = list((saved.mapping or {}).get("targets") or [])
         if len(targets) == len(headers) and all(t in TARGET_LABELS or t == "" for t in targets):
-            return targets, "saved"
-    return guess_targets(headers), "guessed"
+            return _without_untracked(coop, targets), "saved"
+    return _without_untracked(coop, guess_targets(headers)), "guessed"
+
+
+def _without_untracked(coop: Coop, targets: list[str]) -> list[str]:
+    hidden = untracked_targets(coop)
+    return ["" if target in hidden else target for target in targets]
 
 
 def mapping_problems(targets: list[str]) -> list[str]:

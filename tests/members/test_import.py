@@ -863,3 +863,19 @@ def test_old_files_and_error_lists_are_purged(coop):
     assert not waiting.file and waiting.errors == []
     assert not importing.report_exists(done)
     assert done.created_count == 2  # the figures stay
+
+
+def test_a_coop_that_does_not_convene_by_email_imports_no_such_consent(other_coop):
+    """The "Convocation AG par e-mail" column is not guessed, and cannot be chosen."""
+    from coopculture.members.forms_import import MappingForm
+
+    content = "Nom;Prénom;N° associé;Convocation AG par e-mail\nArnaud;Léa;B-1;oui\n".encode()
+    job = upload(other_coop, content, "membres.csv")
+    assert "consent_ag_electronic" not in job.mapping["targets"]
+    form = MappingForm(
+        {"col_0": "last_name", "col_1": "first_name", "col_2": "external_ref",
+         "col_3": "consent_ag_electronic"},
+        coop=other_coop, headers=job.headers, samples=[], targets=job.mapping["targets"],
+    )  # fmt: skip
+    assert not form.is_valid()
+    assert "col_3" in form.errors

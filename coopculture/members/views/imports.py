@@ -84,7 +84,9 @@ def mapping(request, coop_slug, import_id):
         messages.error(request, error.message)
         return _redirect("detail", request, job)
     targets = (job.mapping or {}).get("targets") or []
-    form = MappingForm(request.POST or None, headers=job.headers, samples=samples, targets=targets)
+    form = MappingForm(
+        request.POST or None, coop=coop, headers=job.headers, samples=samples, targets=targets
+    )
     if request.method == "POST" and form.is_valid():
         importing.mapping_save(coop=coop, job=job, targets=form.targets())
         importing.preview(coop=coop, job=job)
