@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from coopculture.core import attribution
+from coopculture.core.ratelimit import rate_limited
 from coopculture.learning import grading, learners, selectors, services
 from coopculture.learning.forms import answer_form_for
 from coopculture.learning.models import ActivityKind, CompletionRule, ModuleStatus
@@ -263,6 +264,7 @@ def _activity_context(request, item, activities, index, progress) -> dict:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@rate_limited("learning.answers", limit=120)  # a whole session room may share one address
 def activity_detail(request, coop_slug, module_slug, position):
     coop = request.coop
     item, activities, index = _module_and_activity(request, module_slug, position)

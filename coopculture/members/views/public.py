@@ -19,6 +19,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from coopculture.core.ratelimit import rate_limited
 from coopculture.members import links, personal_data, selectors, services
 from coopculture.members.errors import MemberError
 from coopculture.members.forms_public import PreferencesForm
@@ -82,6 +83,7 @@ def _base_context(member: Member, token: str) -> dict:
     return {"member_first_name": member.first_name, "token": token, "valid_days": LINK_VALID_DAYS}
 
 
+@rate_limited("members.preferences", limit=20)
 @private(referrer_policy="strict-origin")
 @with_member
 def preferences(request, member: Member, token: str):
@@ -133,6 +135,7 @@ def _save_preferences(coop, member: Member, form: PreferencesForm) -> bool:
     return bool(changes or changed_fields)
 
 
+@rate_limited("members.export", limit=20, methods=("GET", "HEAD"))
 @private
 @with_member
 def export_json(request, member: Member, token: str):
@@ -147,6 +150,7 @@ def export_json(request, member: Member, token: str):
     return response
 
 
+@rate_limited("members.export", limit=20, methods=("GET", "HEAD"))
 @private
 @with_member
 def export(request, member: Member, token: str):
