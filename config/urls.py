@@ -31,7 +31,9 @@ urlpatterns = [
         include("coopculture.learning.urls.staff"),
     ),
     path("gestion/<slug:coop_slug>/liens/", include("coopculture.kit.urls.links")),
+    path("gestion/<slug:coop_slug>/kit/", include("coopculture.kit.urls.print")),
     path("federation/", include("coopculture.coops.urls.federation")),
+    path("federation/kit/", include("coopculture.kit.urls.federation")),
     path("federation/parcours/", include("coopculture.learning.urls.preview")),
     path("federation/admin/", admin.site.urls),
 ]

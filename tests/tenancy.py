@@ -92,6 +92,26 @@ def _tracked_link(coop: Coop):
         return link_create(coop=coop, channel="newsletter", label="Lettre de test").public_id
 
 
+def _kit_build(coop: Coop):
+    """A finished "whole kit" build of `coop`, its (tiny) ZIP in private storage."""
+    import io
+    import zipfile
+
+    from django.core.files.base import ContentFile
+
+    from coopculture.kit.models import BuildStatus, KitBuild
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("flyer.pdf", b"%PDF-1.7 test")
+    with scopes_disabled():
+        build = KitBuild(coop=coop, status=BuildStatus.DONE, pieces_done=1, pieces_total=1)
+        build.archive.save("kit.zip", ContentFile(buffer.getvalue()), save=False)
+        build.finished_at = timezone.now()
+        build.save()
+        return build.public_id
+
+
 # URL parameter name -> a function that creates such an object in the given coop and
 # returns the value to put in the URL. Every URL parameter must be listed here (the sweep
 # refuses parameters it cannot fill), either as coop-owned or as global content.
@@ -103,6 +123,7 @@ OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "programme_id": _programme,
     "token": _member_token,
     "link_id": _tracked_link,
+    "build_id": _kit_build,
 }
 
 
@@ -117,6 +138,7 @@ def _module_slug(coop: Coop):
 GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "module_slug": _module_slug,
     "position": lambda coop: 1,
+    "piece_key": lambda coop: "flyer",  # the print kit's pieces: the same keys in every coop
 }
 
 

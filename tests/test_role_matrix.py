@@ -63,11 +63,21 @@ STAFF_MATRIX = {
     "kit_links:edit": ("get", EDITOR_PAGE),
     "kit_links:archive": ("post", (302, 302, 302, 403, 404, 404)),
     "kit_links:restore": ("post", (302, 302, 302, 403, 404, 404)),
+    # Print kit: the whole team downloads the pieces and prepares the ZIP; admins and
+    # editors write the texts printed on them.
+    "kit_print:index": ("get", TEAM_PAGE),
+    "kit_print:texts": ("get", EDITOR_PAGE),
+    "kit_print:piece-pdf": ("get", TEAM_PAGE),
+    "kit_print:piece-preview": ("get", TEAM_PAGE),
+    "kit_print:build-create": ("post", (302, 302, 302, 302, 404, 404)),
+    "kit_print:build": ("get", TEAM_PAGE),
+    "kit_print:build-download": ("get", TEAM_PAGE),
 }
 FEDERATION_MATRIX = {
     "federation:index": ("get", (200, 404, 404, 404, 404, 404)),
     "federation:coop-create": ("get", (200, 404, 404, 404, 404, 404)),
     "learning_preview:index": ("get", (200, 404, 404, 404, 404, 404)),
+    "kit_federation:batches": ("get", (200, 404, 404, 404, 404, 404)),
 }
 
 

@@ -16,6 +16,10 @@ ROLE_LABELS = {
     "kit.view_links": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
     "kit.manage_links": frozenset({Role.ADMIN, Role.EDITOR}),
     "kit.view_figures": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    # kit (print): the whole team downloads the printed pieces; admins and editors write
+    # the texts printed on them.
+    "kit.use_kit": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "kit.edit_texts": frozenset({Role.ADMIN, Role.EDITOR}),
 }
 
 # permission -> roles that hold it (the federation team holds every permission)

@@ -81,6 +81,7 @@ class Piece:
 _BEFORE_HIGH_PUNCTUATION = re.compile(r"[ \u00a0\u202f]*([:;?!»])")
 _AFTER_OPENING_GUILLEMET = re.compile(r"«[ \u00a0\u202f]*")
 _STRAIGHT_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_URL = re.compile(r"(https?://\S+|www\.\S+|\S+@\S+)")
 
 
 def french_typography(text: str) -> str:
@@ -88,16 +89,23 @@ def french_typography(text: str) -> str:
     after «, typographic apostrophes. URLs and times ("https://", "10:30") are kept."""
     if not text:
         return ""
+    # URLs and email addresses are kept as they are: only the text between them changes.
+    parts = _URL.split(text)
+    return "".join(
+        part if i % 2 else _typeset(part, at_start=i == 0) for i, part in enumerate(parts)
+    )
 
+
+def _typeset(text: str, *, at_start: bool) -> str:
     def before(match: re.Match) -> str:
         sign = match.group(1)
         prev = text[match.start() - 1] if match.start() else ""
         following = text[match.end() : match.end() + 1]
         if sign == ":" and (following == "/" or (prev.isdigit() and following.isdigit())):
             return match.group(0)  # "https://", "10:30"
-        if prev in ("", "\n"):
+        if prev == "\n" or (prev == "" and at_start):
             return match.group(0)
-        if sign in "?!" and prev in "?!":
+        if sign in "?!" and prev and prev in "?!":
             return sign  # "?!" stays together
         return NBSP + sign
 

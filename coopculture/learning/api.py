@@ -264,3 +264,89 @@ def source_daily_counts(*, coop, source_prefix: str, since=None) -> list[dict]:
 
 
 __all__ += ["ModuleTarget", "module_targets", "source_daily_counts", "target_url"]
+
+
+# --- kit (k2): the print kit's pieces (flyer, booklets, leaflets) -----------------------
+
+# Kinds of activity that are a video (a welcome booklet gives each one its QR code).
+VIDEO_KINDS = frozenset({"video", "testimonial"})
+LEAFLET_KIND = "leaflet"
+
+
+def audiences() -> list[tuple[str, str]]:
+    """(value, label) of the profiles a welcome booklet can be made for."""
+    from coopculture.learning.models import Audience
+
+    return list(Audience.choices)
+
+
+@_dataclass(frozen=True)
+class KitActivity:
+    position: int
+    title: str
+    kind: str
+
+
+@_dataclass(frozen=True)
+class KitModule:
+    """A module as the print kit shows it for one coop (plain values only)."""
+
+    slug: str
+    title: str
+    summary: str
+    duration_minutes: int
+    highlighted: bool
+    recommended: bool
+    audiences: tuple[str, ...]
+    videos: tuple[KitActivity, ...] = ()
+    leaflets: tuple[KitActivity, ...] = ()
+
+    def concerns(self, audience: str) -> bool:
+        return not self.audiences or audience in self.audiences
+
+
+def kit_modules(*, coop) -> list[KitModule]:
+    """The published modules that concern `coop` (highlighted first, in the coop's order),
+    with their videos and leaflets. Three queries."""
+    from coopculture.learning.models import Activity, ModuleStatus
+
+    items = [
+        item for item in coop_module_list(coop=coop) if item.status != ModuleStatus.NOT_APPLICABLE
+    ]
+    steps: dict[int, list] = {}
+    for activity in Activity.objects.filter(
+        module_id__in=[item.module.pk for item in items]
+    ).order_by("position"):
+        steps.setdefault(activity.module_id, []).append(activity)
+    result = []
+    for item in items:
+        module = item.module
+        own = steps.get(module.pk, [])
+        result.append(
+            KitModule(
+                slug=module.slug,
+                title=module.title,
+                summary=module.summary,
+                duration_minutes=module.duration_minutes,
+                highlighted=item.highlighted,
+                recommended=item.status == ModuleStatus.RECOMMENDED,
+                audiences=tuple(module.audiences or ()),
+                videos=tuple(
+                    KitActivity(a.position, a.title, a.kind) for a in own if a.kind in VIDEO_KINDS
+                ),
+                leaflets=tuple(
+                    KitActivity(a.position, a.title, a.kind) for a in own if a.kind == LEAFLET_KIND
+                ),
+            )
+        )
+    return result
+
+
+def leaflet_pdf(**kwargs) -> tuple[str, bytes]:
+    """(file name, PDF) of a module's leaflet: see learning.leaflets.leaflet_pdf."""
+    from coopculture.learning.leaflets import leaflet_pdf as build
+
+    return build(**kwargs)
+
+
+__all__ += ["KitActivity", "KitModule", "audiences", "kit_modules", "leaflet_pdf"]

@@ -1,0 +1,191 @@
+"""Shared by the print kit tests: a coop at every limit, real PDFs read back (text, QR codes
+decoded from the rendered pages, layout boxes)."""
+
+import io
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pypdf
+import zxingcpp
+from django_scopes import scopes_disabled
+from PIL import Image
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
+
+from coopculture.core.pdf import LocalURLFetcher, render_html
+from coopculture.kit import printing
+from coopculture.kit.models import KitSettings
+from tests.conftest import make_coop
+from tests.learning.factories import make_module
+
+# 80 characters (Coop.name max_length), with accents, apostrophes and no short words.
+LONGEST_NAME = (
+    "Société coopérative d'intérêt collectif d'habitat solidaire des Hauts-de-Seine Nord"
+)[:80]
+LONG_EMAIL = "vie.cooperative.et.accession@societe-cooperative-hauts-de-seine.example.org"
+PX_TO_MM = 25.4 / 96
+
+
+def longest_texts() -> dict:
+    return {
+        "tagline": ("Apprenez tout sur votre coopérative ! Des vidéos, des quiz, des jeux. " * 3)[
+            : KitSettings.TAGLINE_MAX
+        ],
+        "message": (
+            "Le parcours « Culture Coop' » répond en mots simples : qui décide ? "
+            "Où va mon argent ? Qu'est-ce qui change quand j'achète avec ma coop ? " * 6
+        )[: KitSettings.MESSAGE_MAX],
+        "welcome_text": (
+            "Bienvenue dans votre coopérative ! Vous êtes désormais associé : vous avez "
+            "une voix à l'assemblée générale. " * 12
+        )[: KitSettings.WELCOME_MAX],
+    }
+
+
+def make_modules():
+    """Three published modules: one for buyers (a video, a leaflet), one for everyone
+    (a testimonial, a leaflet), one for tenants only (a video, not for a buyers' coop)."""
+    buyers = make_module(
+        kinds=("video", "text", "quiz", "leaflet"),
+        slug="devenir-proprietaire",
+        title="Devenir propriétaire avec sa coop",
+        audiences=["accedant"],
+        concerns=["accession_vefa"],
+    )
+    everyone = make_module(
+        kinds=("testimonial", "quiz", "leaflet"),
+        slug="ma-coop",
+        title="Ma coop, c'est quoi ?",
+        audiences=["accedant", "locataire", "coproprietaire"],
+    )
+    tenants = make_module(
+        kinds=("video", "quiz"),
+        slug="locataire",
+        title="Locataire d'une coop",
+        audiences=["locataire"],
+        concerns=["gestion_locative"],
+    )
+    return buyers, everyone, tenants
+
+
+def make_longest_coop(slug="coop-longue", *, texts=True):
+    coop = make_coop(
+        slug,
+        name=LONGEST_NAME,
+        activities=["accession_vefa"],
+        main_colour="#ffe600",  # too light: the readable fallback must be used
+        contact_email=LONG_EMAIL,
+        contact_phone="+33 (0)1 99 00 12 34 p. 5678",
+        postal_address=(
+            "Bâtiment B, escalier 4, 123 boulevard du Général-de-Gaulle-et-de-la-Libération " * 4
+        )[:300],
+        website="https://www.une-cooperative-au-nom-tres-long.example.org/vie-cooperative/",
+    )
+    if texts:
+        with scopes_disabled():
+            KitSettings.objects.create(coop=coop, **longest_texts())
+    return coop
+
+
+def render(coop, piece) -> bytes:
+    with scopes_disabled():
+        return printing.render_piece(coop=coop, piece=piece)
+
+
+def pieces_of(coop):
+    with scopes_disabled():
+        return printing.kit_pieces(coop=coop)
+
+
+def pdf_text(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.replace("\u00a0", " ").replace("\u2019", "'").split())
+
+
+def page_count(pdf: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def decoded_qr_codes(pdf: bytes, *, dpi: int = 150) -> list[str]:
+    """Every QR code on every page, decoded from the page rendered by pdftoppm."""
+    found = []
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "piece.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), str(source), str(Path(folder) / "page")],
+            check=True,
+            timeout=120,
+        )
+        for image_path in sorted(Path(folder).glob("page*.png")):
+            with Image.open(image_path) as image:
+                found += [
+                    code.text
+                    for code in zxingcpp.read_barcodes(image)
+                    if code.format == zxingcpp.BarcodeFormat.QRCode
+                ]
+    return found
+
+
+# --- Layout, read from WeasyPrint's boxes -------------------------------------------------
+
+
+def layout(coop, piece):
+    """The laid-out pages of a piece (WeasyPrint's boxes, as render_pdf prints them)."""
+    with scopes_disabled():
+        context = printing.piece_context(coop=coop, piece=piece)
+    html = render_html(
+        printing.TEMPLATES[piece.kind], context, title=printing.piece_title(coop, piece)
+    )
+    return HTML(
+        string=html, base_url="file:///", url_fetcher=LocalURLFetcher(), media_type="print"
+    ).render()
+
+
+def _walk(box):
+    yield box
+    for child in getattr(box, "children", []) or []:
+        yield from _walk(child)
+
+
+def _rect(box):
+    return (box.position_x, box.position_y, box.position_x + box.width, box.position_y + box.height)
+
+
+def layout_problems(document) -> list[str]:
+    """Text outside its page, or text running over other text (an absolutely placed block
+    covering the flow), on each page."""
+    problems = []
+    for number, page in enumerate(document.pages, start=1):
+        texts = [
+            box
+            for box in _walk(page._page_box)
+            if isinstance(box, boxes.TextBox) and box.text.strip()
+        ]
+        for box in texts:
+            left, top, right, bottom = _rect(box)
+            if left < -0.5 or top < -0.5 or right > page.width + 0.5 or bottom > page.height + 0.5:
+                problems.append(f"page {number}: {box.text!r} is outside the page")
+        for i, a in enumerate(texts):
+            ax0, ay0, ax1, ay1 = _rect(a)
+            for b in texts[i + 1 :]:
+                bx0, by0, bx1, by1 = _rect(b)
+                overlap_x = min(ax1, bx1) - max(ax0, bx0)
+                overlap_y = min(ay1, by1) - max(ay0, by0)
+                if overlap_x > 1 and overlap_y > 1:
+                    problems.append(f"page {number}: {a.text!r} runs over {b.text!r}")
+    return problems
+
+
+def qr_widths_mm(document) -> list[float]:
+    widths = []
+    for page in document.pages:
+        for box in _walk(page._page_box):
+            if (
+                isinstance(box, boxes.InlineReplacedBox | boxes.BlockReplacedBox)
+                and "svg" in type(box.replacement).__name__.lower()
+            ):
+                widths.append(box.width * PX_TO_MM)
+    return widths
