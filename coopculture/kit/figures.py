@@ -221,6 +221,7 @@ def chart_svg(figures: Figures, *, metric: str, title: str, chart_id: str) -> st
         "Stacked bars, one per week, one colour per channel. The figures are in the table "
         "below. Highest week: %(max)s."
     ) % {"max": max(totals, default=0)}
+    bar_title = _("%(channel)s, %(week)s: %(value)s")
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'class="chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc" '
@@ -248,10 +249,11 @@ def chart_svg(figures: Figures, *, metric: str, title: str, chart_id: str) -> st
                 continue
             h = plot_h * value / top
             y -= h
+            tip = bar_title % {"channel": row.label, "week": week.label, "value": value}
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
                 f'fill="{row.colour}" stroke="#fff" stroke-width="1">'
-                f"<title>{escape(f'{row.label}, {week.label}: {value}')}</title></rect>"
+                f"<title>{escape(tip)}</title></rect>"
             )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{HEIGHT - MARGIN_BOTTOM + 18}" '

@@ -27,9 +27,7 @@ def make_link(coop, **fields):
 def visit(link_or_code, *, client=None, method="get", ip="198.51.100.7", agent=BROWSER, **headers):
     client = client or Client()
     code = getattr(link_or_code, "code", link_or_code)
-    return getattr(client, method)(
-        f"/l/{code}", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent, **headers
-    )
+    return getattr(client, method)(f"/l/{code}", REMOTE_ADDR=ip, HTTP_USER_AGENT=agent, **headers)
 
 
 def landing(coop) -> str:
@@ -121,7 +119,9 @@ def test_a_vanished_target_leads_to_the_landing_page_never_to_a_404(coop):
             coop, target_kind=TargetKind.ACTIVITY, module_slug=unpublished.slug, activity_position=1
         ),
         make_link(coop, target_kind=TargetKind.MODULE, module_slug=deleted.slug),
-        make_link(coop, target_kind=TargetKind.ACTIVITY, module_slug=short.slug, activity_position=5),
+        make_link(
+            coop, target_kind=TargetKind.ACTIVITY, module_slug=short.slug, activity_position=5
+        ),
         make_link(coop, target_kind=TargetKind.ACTIVITY, module_slug=short.slug),  # no position
     ]
     Module.objects.filter(pk=unpublished.pk).update(status=PublicationStatus.DRAFT)
