@@ -34,5 +34,21 @@ def _load_learning(stdout) -> None:
     load_demo_content(stdout)
 
 
+def _load_kit_texts(stdout) -> None:
+    from coopculture.kit.demo_print import load_demo_kit_texts
+
+    load_demo_kit_texts(stdout)
+
+
 # Each app's demo data, in dependency order (later issues append theirs).
 DEMO_STEPS = [_load_members, _load_learning]
+DEMO_STEPS.append(_load_kit_texts)
+
+
+def _load_kit_links(stdout) -> None:
+    from coopculture.kit.links_demo import load_demo_links
+
+    load_demo_links(stdout)
+
+
+DEMO_STEPS.append(_load_kit_links)
