@@ -401,6 +401,12 @@ class AutomationSetting(CoopOwnedModel):
         related_name="+",
         verbose_name=_("text"),
     )
+    # The yearly general assembly reminder (c2): the date of the coop's next general
+    # assembly, and how many days before it the reminder leaves.
+    event_date = models.DateField(_("date of the general assembly"), null=True, blank=True)
+    days_before = models.PositiveSmallIntegerField(
+        _("days before"), default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
