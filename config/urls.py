@@ -31,6 +31,7 @@ urlpatterns = [
         include("coopculture.learning.urls.staff"),
     ),
     path("gestion/<slug:coop_slug>/liens/", include("coopculture.kit.urls.links")),
+    path("gestion/<slug:coop_slug>/envois/", include("coopculture.campaigns.urls.staff")),
     path("gestion/<slug:coop_slug>/kit/", include("coopculture.kit.urls.print")),
     path("federation/", include("coopculture.coops.urls.federation")),
     path("federation/kit/", include("coopculture.kit.urls.federation")),

@@ -112,6 +112,20 @@ def _kit_build(coop: Coop):
         return build.public_id
 
 
+def _campaign_send(coop: Coop):
+    """A draft campaign of `coop` (campaigns, c2)."""
+    from tests.campaigns.c2_factories import make_campaign
+
+    return make_campaign(coop).public_id
+
+
+def _letter_batch(coop: Coop):
+    """A printed-letters PDF of one of `coop`'s sends, in private storage (campaigns, c2)."""
+    from tests.campaigns.c2_factories import make_letter_batch
+
+    return make_letter_batch(coop).public_id
+
+
 # URL parameter name -> a function that creates such an object in the given coop and
 # returns the value to put in the URL. Every URL parameter must be listed here (the sweep
 # refuses parameters it cannot fill), either as coop-owned or as global content.
@@ -124,6 +138,8 @@ OBJECT_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "token": _member_token,
     "link_id": _tracked_link,
     "build_id": _kit_build,
+    "send_id": _campaign_send,
+    "batch_id": _letter_batch,
 }
 
 
@@ -139,6 +155,7 @@ GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "module_slug": _module_slug,
     "position": lambda coop: 1,
     "piece_key": lambda coop: "flyer",  # the print kit's pieces: the same keys in every coop
+    "kind": lambda coop: "welcome",  # campaigns (c2): the automations, the same in every coop
 }
 
 

@@ -72,6 +72,22 @@ STAFF_MATRIX = {
     "kit_print:build-create": ("post", (302, 302, 302, 302, 404, 404)),
     "kit_print:build": ("get", TEAM_PAGE),
     "kit_print:build-download": ("get", TEAM_PAGE),
+    # Campaigns (c2): admins and editors write; only admins approve (the draft made by the
+    # factory is not awaiting approval: admins are sent back to its page).
+    "campaigns_staff:send-list": ("get", EDITOR_PAGE),
+    "campaigns_staff:campaign-create": ("get", EDITOR_PAGE),
+    "campaigns_staff:send-detail": ("get", EDITOR_PAGE),
+    "campaigns_staff:campaign-edit": ("get", EDITOR_PAGE),
+    "campaigns_staff:campaign-segment": ("get", EDITOR_PAGE),
+    "campaigns_staff:send-preview": ("get", EDITOR_PAGE),
+    "campaigns_staff:campaign-test": ("post", (302, 302, 302, 403, 404, 404)),
+    "campaigns_staff:campaign-submit": ("post", (302, 302, 302, 403, 404, 404)),
+    "campaigns_staff:campaign-withdraw": ("post", (302, 302, 302, 403, 404, 404)),
+    "campaigns_staff:campaign-approve": ("get", ADMIN_ONLY_ACTION),
+    "campaigns_staff:letter-download": ("get", EDITOR_PAGE),
+    "campaigns_staff:automation-list": ("get", EDITOR_PAGE),
+    "campaigns_staff:automation-edit": ("get", EDITOR_PAGE),
+    "campaigns_staff:bulletin": ("get", EDITOR_PAGE),
 }
 FEDERATION_MATRIX = {
     "federation:index": ("get", (200, 404, 404, 404, 404, 404)),

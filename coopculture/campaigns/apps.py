@@ -22,3 +22,7 @@ class CampaignsConfig(AppConfig):
         )
         personal_data.register(AutomationOccurrence, fields=[], member_path="member")
         ticks.register("campaigns.resume", every=timedelta(minutes=1))(tasks.resume_sends)
+        # c2: scheduled campaigns, life-cycle automations, the monthly bulletin, letters.
+        from coopculture.campaigns import automations
+
+        ticks.register("campaigns.automations", every=timedelta(minutes=5))(automations.tick)

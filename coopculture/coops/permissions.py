@@ -11,15 +11,6 @@ ROLE_LABELS = {
     Role.ADMIN: Role.ADMIN.label,
     Role.EDITOR: Role.EDITOR.label,
     Role.ANIMATEUR: Role.ANIMATEUR.label,
-    # kit (tracked links): animateurs hand out the links and QR codes at sessions and see
-    # which channel works; admins and editors create, retarget and archive them.
-    "kit.view_links": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
-    "kit.manage_links": frozenset({Role.ADMIN, Role.EDITOR}),
-    "kit.view_figures": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
-    # kit (print): the whole team downloads the printed pieces; admins and editors write
-    # the texts printed on them.
-    "kit.use_kit": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
-    "kit.edit_texts": frozenset({Role.ADMIN, Role.EDITOR}),
 }
 
 # permission -> roles that hold it (the federation team holds every permission)
@@ -33,6 +24,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "members.manage": frozenset({Role.ADMIN, Role.EDITOR}),
     "members.gdpr": frozenset({Role.ADMIN}),
     "learning.adapt_path": frozenset({Role.ADMIN, Role.EDITOR}),
+    # kit (tracked links): animateurs hand out the links and QR codes at sessions and see
+    # which channel works; admins and editors create, retarget and archive them.
+    "kit.view_links": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "kit.manage_links": frozenset({Role.ADMIN, Role.EDITOR}),
+    "kit.view_figures": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    # kit (print): the whole team downloads the printed pieces; admins and editors write
+    # the texts printed on them.
+    "kit.use_kit": frozenset({Role.ADMIN, Role.EDITOR, Role.ANIMATEUR}),
+    "kit.edit_texts": frozenset({Role.ADMIN, Role.EDITOR}),
+    # campaigns (c2): editors write campaigns and automation texts; only admins approve a
+    # campaign, switch an automation or the bulletin on (members get mail without anyone
+    # checking each one).
+    "campaigns.view": frozenset({Role.ADMIN, Role.EDITOR}),
+    "campaigns.compose": frozenset({Role.ADMIN, Role.EDITOR}),
+    "campaigns.approve": frozenset({Role.ADMIN}),
 }
 
 

@@ -1,0 +1,173 @@
+"""Letters for members who read their post, not their email (c2).
+
+For each send, the ledger rows in state "letter" (members whose preferred channel is the
+post, campaigns.services.ledger_build) are gathered into one PDF (a LetterBatch): one A4
+page per member, for staff to print, fold in three and put in window envelopes.
+
+The address sits where a French window envelope shows it. DL envelopes (110 x 220 mm) have
+their window on the right, 100 x 45 mm, 20 mm from the right edge and 15 mm from the
+bottom (La Poste's and NF EN ISO 269's usual layout); an A4 folded in three (99 mm
+panels) slides a few millimetres inside it. So the address block is placed 50 mm from the
+top of the page and 20 mm from its right edge, 85 mm wide and 35 mm high: inside the
+window whatever the play of the sheet, and within La Poste's rule for the address (at most
+6 lines of 38 characters, the postcode and town on the last line, no blank line). A small
+return-address line sits just above it, as is usual for window letters.
+
+Each letter has the coop's letterhead, the text, and a QR code (core/qr.py) to the MOOC
+item of the message (or the member's next item or module), with the address printed under
+it for those who type it.
+"""
+
+import re
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from coopculture.campaigns import rendering
+from coopculture.campaigns.models import LetterBatch, Recipient, RecipientState, Send
+from coopculture.core import qr
+from coopculture.core.pdf import render_pdf
+from coopculture.learning import api as learning_api
+
+TEXT_LIMIT = 2200  # characters of text that fit on the page with the address and QR code
+ADDRESS_LINES = 6
+MOOC_BLOCKS = ("video", "testimonial", "leaflet")
+
+
+def batch_filename(send: Send, batch: LetterBatch) -> str:
+    day = timezone.localtime(batch.created_at).strftime("%Y-%m-%d")
+    return f"courriers-{slugify(send.name)[:60]}-{day}.pdf"
+
+
+def address_lines(member) -> list[str]:
+    """The recipient block: name, then the postal address lines (no blank lines)."""
+    lines = [f"{member.first_name} {member.last_name}".strip()]
+    lines += [line.strip() for line in (member.postal_address or "").splitlines() if line.strip()]
+    return lines[:ADDRESS_LINES]
+
+
+def _paragraphs(text: str, first_name: str) -> list[str]:
+    text = text.replace("{first_name}", first_name).replace("[[cc:first_name]]", first_name)
+    return [p.strip() for p in re.split(r"\n\s*\n", text.replace("\r\n", "\n")) if p.strip()]
+
+
+class _Items:
+    """The MOOC items a letter can point at (loaded once per batch)."""
+
+    def __init__(self, coop):
+        self.coop = coop
+        self._all = None
+
+    def by_key(self, key):
+        if self._all is None:
+            self._all = {
+                item.key: item
+                for item in learning_api.mail_items(coop=self.coop, kinds=MOOC_BLOCKS)
+            }
+        return self._all.get(key)
+
+
+def _target(coop, version, variables: dict, items: _Items) -> dict:
+    """What the QR code leads to: the message's first MOOC item, else the member's next
+    item or module, else the coop's learning path."""
+    for block in version.blocks or []:
+        if block.get("type") in MOOC_BLOCKS:
+            item = items.by_key(f"{block.get('module')}:{block.get('position')}")
+            if item is not None:
+                return {"title": item.title, "module": item.module_title, "path": item.path}
+    if key := (variables or {}).get("next_item"):
+        item = items.by_key(key)
+        if item is not None:
+            return {"title": item.title, "module": item.module_title, "path": item.path}
+    if slug := (variables or {}).get("next_module"):
+        module = next(
+            (m.module for m in learning_api.coop_module_list(coop=coop) if m.module.slug == slug),
+            None,
+        )
+        if module is not None:
+            path = reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": slug})
+            return {"title": module.title, "module": "", "path": path}
+    from coopculture.campaigns.automations import learning_home
+
+    return {"title": "", "module": "", "path": learning_home(coop)}
+
+
+def letter_context(*, coop, send, rows, news=None) -> dict:
+    version = send.version
+    items = _Items(coop)
+    qr_cache: dict[str, str] = {}
+    letters = []
+    today = timezone.localdate()
+    for row in rows:
+        member = row.member
+        target = _target(coop, version, row.variables, items)
+        url = rendering.site_url(target["path"])
+        if url not in qr_cache:
+            qr_cache[url] = qr.svg_data_uri(url)
+        letters.append(
+            {
+                "member": member,
+                "address": address_lines(member),
+                "has_address": bool((member.postal_address or "").strip()),
+                "subject": version.subject.replace("[[cc:first_name]]", member.first_name),
+                "paragraphs": _paragraphs(version.body, member.first_name),
+                "large": member.needs_large_print,
+                "target": target,
+                "url": url,
+                "qr": qr_cache[url],
+            }
+        )
+    return {
+        "coop": coop,
+        "send": send,
+        "letters": letters,
+        "today": today,
+        "news": news,
+        "sender_line": " · ".join(
+            part for part in [coop.name, " ".join((coop.postal_address or "").split())] if part
+        ),
+    }
+
+
+def render_letters(*, coop, send, rows, news=None) -> bytes:
+    return render_pdf(
+        "campaigns/letters/batch.html",
+        letter_context(coop=coop, send=send, rows=rows, news=news),
+        title=f"{send.name} – courriers",
+    )
+
+
+def build_letters(*, coop, send_id: int) -> LetterBatch | None:
+    """Gather the send's letters not printed in a batch yet into one new PDF. Idempotent:
+    rows already in a batch are left alone, so a second run makes nothing."""
+    from coopculture.campaigns import bulletin
+
+    with transaction.atomic():
+        send = (
+            Send.objects.select_for_update()
+            .select_related("version")
+            .filter(coop=coop, pk=send_id)
+            .first()
+        )
+        if send is None or send.version is None:
+            return None
+        rows = list(
+            Recipient.objects.filter(
+                coop=coop, send=send, state=RecipientState.LETTER, letter_batch__isnull=True
+            )
+            .select_related("member")
+            .order_by("member__last_name", "member__first_name", "id")
+        )
+        if not rows:
+            return None
+        news = None
+        if any(block.get("type") == "news" for block in send.version.blocks or []):
+            news = bulletin.news_of_month(coop=coop, month=bulletin.month_of(send))
+        pdf = render_letters(coop=coop, send=send, rows=rows, news=news)
+        batch = LetterBatch.objects.create(coop=coop, send=send, letter_count=len(rows))
+        batch.file.save(f"{send.public_id}-{batch.public_id}.pdf", ContentFile(pdf), save=True)
+        Recipient.objects.filter(pk__in=[row.pk for row in rows]).update(letter_batch=batch)
+    return batch

@@ -1,0 +1,722 @@
+"""Writing, checking and approving sends, under /gestion/<coop_slug>/envois/ (c2).
+
+A one-off campaign goes: draft (text, MOOC blocks, recipients, preview, test send to
+oneself) -> awaiting approval -> a coop admin approves and sends now or schedules it.
+Editors write; only admins (campaigns.approve) approve, whoever wrote the campaign. The
+version shown to the approving admin is frozen at approval: what they saw is what leaves.
+"""
+
+import datetime as dt
+import secrets
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coopculture.campaigns import automations, bulletin, letters, rendering, segments, services
+from coopculture.campaigns.forms import (
+    AutomationSettingForm,
+    BulletinNewsForm,
+    BulletinSettingsForm,
+    CampaignForm,
+    MessageForm,
+    ScheduleForm,
+    SegmentForm,
+)
+from coopculture.campaigns.models import (
+    AutomationKind,
+    BulletinNews,
+    LetterBatch,
+    Message,
+    MessageVersion,
+    Recipient,
+    RecipientState,
+    Send,
+    SendKind,
+    SendStatus,
+)
+from coopculture.coops.permissions import request_has_permission
+from coopculture.coops.services import audit_log
+from coopculture.coops.views.decorators import coop_permission_required
+from coopculture.core.pdf import pdf_response
+from coopculture.learning import api as learning_api
+from coopculture.members import selectors as member_selectors
+
+READ = ("GET", "HEAD")
+PREVIEW_SAMPLE_SIZE = 20
+
+
+def _refuse(request, allowed=READ):
+    if request.method not in allowed:
+        return HttpResponseNotAllowed(allowed)
+    return None
+
+
+def access_send(*, coop, public_id) -> Send:
+    send = (
+        Send.objects.filter(coop=coop, public_id=public_id)
+        .exclude(kind=SendKind.TEST)
+        .select_related("message", "version", "created_by", "approved_by")
+        .first()
+    )
+    if send is None:
+        raise Http404
+    return send
+
+
+def _send_url(coop, send, name="send-detail") -> str:
+    return reverse(
+        f"campaigns_staff:{name}", kwargs={"coop_slug": coop.slug, "send_id": send.public_id}
+    )
+
+
+def _editable(send) -> bool:
+    return send.kind == SendKind.CAMPAIGN and send.status == SendStatus.DRAFT
+
+
+# --- Figures ------------------------------------------------------------------------------
+
+
+def send_figures(*, coop, send) -> dict:
+    """Delivered, bounced, unsubscribed, clicks, letters, completions that followed."""
+    counts = Recipient.objects.filter(coop=coop, send=send).aggregate(
+        total=Count("id"),
+        sent=Count("id", filter=Q(state=RecipientState.SENT)),
+        queued=Count("id", filter=Q(state__in=[RecipientState.QUEUED, RecipientState.SENDING])),
+        failed=Count("id", filter=Q(state=RecipientState.FAILED)),
+        bounced=Count("id", filter=Q(state=RecipientState.BOUNCED)),
+        suppressed=Count("id", filter=Q(state=RecipientState.SUPPRESSED)),
+        letters=Count("id", filter=Q(state=RecipientState.LETTER)),
+        not_sent=Count(
+            "id", filter=Q(state__in=[RecipientState.NO_EMAIL, RecipientState.NO_CONSENT])
+        ),
+        unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
+        clickers=Count("id", filter=Q(click_count__gt=0)),
+        clicks=Sum("click_count"),
+    )
+    counts = {key: value or 0 for key, value in counts.items()}
+    counts["completions"] = 0
+    if send.started_at:
+        user_ids = Recipient.objects.filter(
+            coop=coop, send=send, member__user__isnull=False
+        ).values_list("member__user_id", flat=True)
+        counts["completions"] = learning_api.completions_after(
+            coop=coop, user_ids=list(user_ids), since=send.started_at
+        )
+    return counts
+
+
+# --- Preview --------------------------------------------------------------------------------
+
+
+def preview_variables(*, coop, message_blocks, member) -> dict:
+    """The per-member items a member would get (same rules as the ledger: the next
+    video or testimonial not seen nor sent, the next module)."""
+    kinds = {block.get("type") for block in message_blocks or []}
+    variables = {}
+    user_ids = [member.user_id] if member is not None and member.user_id else []
+    if "next_item" in kinds:
+        seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids).get(
+            member.user_id if member else None, set()
+        )
+        sent = set()
+        if member is not None:
+            for values in Recipient.objects.filter(coop=coop, member=member).values_list(
+                "variables", flat=True
+            ):
+                if (values or {}).get("next_item"):
+                    sent.add(values["next_item"])
+        for item in learning_api.mail_items(coop=coop):
+            if item.key not in seen | sent:
+                variables["next_item"] = item.key
+                break
+    if "next_module" in kinds:
+        nexts = learning_api.next_modules(coop=coop, user_ids=user_ids)
+        module = nexts.get(member.user_id if member else None) or nexts.get(None)
+        if module:
+            variables["next_module"] = module[0]
+    return variables
+
+
+def render_preview(*, coop, message, member, news=None) -> dict:
+    """The real email of `message` for `member` (HTML inlined as sent, and plain text),
+    without saving a version. Links and unsubscribe carry a throw-away key."""
+    parts = rendering.render_version_content(
+        coop=coop,
+        subject=message.subject,
+        preheader=message.preheader,
+        body=message.body,
+        blocks=message.blocks,
+        news=news,
+    )
+    version = MessageVersion(
+        coop=coop,
+        message=message,
+        number=0,
+        subject=parts["subject"],
+        html=parts["html"],
+        text=parts["text"],
+        fragments=parts["fragments"],
+        links=parts["links"],
+    )
+    prepared = rendering.PreparedVersion(version, coop)
+    values = rendering.MemberValues(
+        idempotency_key="apercu" + secrets.token_hex(8),
+        email=(member.email if member else "") or "",
+        first_name=member.first_name if member else _("Camille"),
+        member_public_id=member.public_id if member else uuid.UUID(int=0),
+        variables=preview_variables(coop=coop, message_blocks=message.blocks, member=member),
+    )
+    subject, html_body, text_body = prepared.render(values)
+    return {"subject": subject, "html": html_body, "text": text_body}
+
+
+def _sample_members(coop, send):
+    members = segments.segment_members(coop=coop, segment=send.segment or {})
+    return list(members[:PREVIEW_SAMPLE_SIZE])
+
+
+def _pick_member(request, samples):
+    wanted = request.GET.get("membre")
+    for member in samples:
+        if wanted and str(member.public_id) == wanted:
+            return member
+    return samples[0] if samples else None
+
+
+def _news_for(coop, send):
+    if send.kind == SendKind.BULLETIN:
+        return bulletin.news_of_month(coop=coop, month=bulletin.month_of(send))
+    return None
+
+
+# --- Pages -----------------------------------------------------------------------------------
+
+
+@coop_permission_required("campaigns.view")
+def send_list(request, coop_slug):
+    if refused := _refuse(request):
+        return refused
+    coop = request.coop
+    sends = list(
+        Send.objects.filter(coop=coop)
+        .exclude(kind=SendKind.TEST)
+        .annotate(
+            recipients_count=Count("recipients"),
+            sent_count=Count("recipients", filter=Q(recipients__state=RecipientState.SENT)),
+            letter_count=Count("recipients", filter=Q(recipients__state=RecipientState.LETTER)),
+        )
+        .order_by("-created_at", "-id")[:100]
+    )
+    awaiting = [s for s in sends if s.status == SendStatus.AWAITING_APPROVAL]
+    return render(
+        request,
+        "campaigns/staff/send_list.html",
+        {
+            "coop": coop,
+            "sends": sends,
+            "awaiting": awaiting,
+            "can_compose": request_has_permission(request, "campaigns.compose"),
+            "can_approve": request_has_permission(request, "campaigns.approve"),
+        },
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_create(request, coop_slug):
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    coop = request.coop
+    message = Message(coop=coop, kind=SendKind.CAMPAIGN)
+    form = CampaignForm(request.POST or None, coop=coop, instance=message)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            message = form.save(commit=False)
+            message.name = form.cleaned_data["name"]
+            message.updated_by = request.user
+            message.save()
+            send = Send.objects.create(
+                coop=coop,
+                kind=SendKind.CAMPAIGN,
+                name=form.cleaned_data["name"],
+                message=message,
+                purpose=form.cleaned_data["purpose"],
+                created_by=request.user,
+            )
+            audit_log(
+                coop=coop,
+                actor=request.user,
+                action="campaigns.created",
+                data={"send": str(send.public_id), "name": send.name},
+            )
+        messages.success(request, _("Campaign saved. Now choose who receives it."))
+        return redirect(_send_url(coop, send, "campaign-segment"))
+    return render(
+        request,
+        "campaigns/staff/campaign_form.html",
+        {"coop": coop, "form": form, "send": None, "title": _("New campaign")},
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_edit(request, coop_slug, send_id):
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    if not _editable(send):
+        messages.error(request, _("This send can no longer be changed."))
+        return redirect(_send_url(coop, send))
+    initial = {"name": send.name, "purpose": send.purpose}
+    form = CampaignForm(request.POST or None, coop=coop, instance=send.message, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            message = form.save(commit=False)
+            message.name = form.cleaned_data["name"]
+            message.updated_by = request.user
+            message.save()
+            send.name = form.cleaned_data["name"]
+            send.purpose = form.cleaned_data["purpose"]
+            send.save(update_fields=["name", "purpose"])
+        messages.success(request, _("Text saved."))
+        return redirect(_send_url(coop, send))
+    return render(
+        request,
+        "campaigns/staff/campaign_form.html",
+        {"coop": coop, "form": form, "send": send, "title": _("Change the text")},
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_segment(request, coop_slug, send_id):
+    """Choose the recipients; the count (and what each will get) is shown for the filters
+    in the form before saving them (the "count" button posts without saving)."""
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    if not _editable(send):
+        messages.error(request, _("This send can no longer be changed."))
+        return redirect(_send_url(coop, send))
+    programmes = member_selectors.programme_list(coop=coop)
+    if request.method == "POST":
+        form = SegmentForm(request.POST, coop=coop, programmes=programmes)
+    else:
+        form = SegmentForm(initial=send.segment or {}, coop=coop, programmes=programmes)
+    segment = send.segment or {}
+    if form.is_bound and form.is_valid():
+        segment = form.segment()
+        if request.POST.get("action") != "count":
+            send.segment = segment
+            send.save(update_fields=["segment"])
+            messages.success(request, _("Recipients saved."))
+            return redirect(_send_url(coop, send))
+    figures = segments.segment_breakdown(coop=coop, segment=segment, purpose=send.purpose)
+    return render(
+        request,
+        "campaigns/staff/campaign_segment.html",
+        {
+            "coop": coop,
+            "send": send,
+            "form": form,
+            "figures": figures,
+            "labels": segments.segment_labels(coop=coop, segment=segment),
+        },
+    )
+
+
+@coop_permission_required("campaigns.view")
+def send_detail(request, coop_slug, send_id):
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request):
+        return refused
+    figures = None
+    breakdown = None
+    if send.status in {SendStatus.SENDING, SendStatus.DONE, SendStatus.PAUSED}:
+        figures = send_figures(coop=coop, send=send)
+    elif send.kind == SendKind.CAMPAIGN:
+        breakdown = segments.segment_breakdown(
+            coop=coop, segment=send.segment or {}, purpose=send.purpose
+        )
+    batches = list(LetterBatch.objects.filter(coop=coop, send=send))
+    return render(
+        request,
+        "campaigns/staff/send_detail.html",
+        {
+            "coop": coop,
+            "send": send,
+            "figures": figures,
+            "breakdown": breakdown,
+            "labels": segments.segment_labels(coop=coop, segment=send.segment or {}),
+            "batches": batches,
+            "editable": _editable(send),
+            "can_compose": request_has_permission(request, "campaigns.compose"),
+            "can_approve": request_has_permission(request, "campaigns.approve"),
+            "too_long_for_letters": len(send.message.body) > letters.TEXT_LIMIT,
+        },
+    )
+
+
+@coop_permission_required("campaigns.view")
+def send_preview(request, coop_slug, send_id):
+    """The email as a sample member of the recipients would get it: the HTML in a
+    sandboxed iframe (srcdoc), and the plain-text part."""
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request):
+        return refused
+    samples = _sample_members(coop, send)
+    member = _pick_member(request, samples)
+    message = send.message
+    if send.version_id and send.status != SendStatus.DRAFT:
+        message = Message(
+            coop=coop,
+            subject=send.version.subject.replace("[[cc:first_name]]", "{first_name}"),
+            preheader=send.version.preheader,
+            body=send.version.body,
+            blocks=send.version.blocks,
+        )
+    preview = render_preview(coop=coop, message=message, member=member, news=_news_for(coop, send))
+    return render(
+        request,
+        "campaigns/staff/send_preview.html",
+        {"coop": coop, "send": send, "preview": preview, "samples": samples, "member": member},
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_test(request, coop_slug, send_id):
+    """Send the email to the signed-in staff member's own address, through the bulk
+    mailer, with the version that would be sent. Not in the ledger, not in the figures."""
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("POST",)):
+        return refused
+    address = request.user.email
+    version = services.version_freeze(
+        message=send.message, actor=request.user, news=_news_for(coop, send)
+    )
+    samples = _sample_members(coop, send)
+    member = samples[0] if samples else None
+    prepared = rendering.PreparedVersion(version, coop)
+    values = rendering.MemberValues(
+        idempotency_key="test" + secrets.token_hex(14),
+        email=address,
+        first_name=member.first_name if member else request.user.get_short_name() or "",
+        member_public_id=member.public_id if member else uuid.UUID(int=0),
+        variables=preview_variables(coop=coop, message_blocks=version.blocks, member=member),
+    )
+    email = prepared.email(values)
+    email.subject = _("[Test] %(subject)s") % {"subject": email.subject}
+    email.send(using=settings.BULK_MAILER)
+    audit_log(
+        coop=coop,
+        actor=request.user,
+        action="campaigns.test_sent",
+        data={"send": str(send.public_id)},
+    )
+    messages.success(request, _("Test email sent to %(address)s.") % {"address": address})
+    return redirect(_send_url(coop, send))
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_submit(request, coop_slug, send_id):
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("POST",)):
+        return refused
+    updated = Send.objects.filter(
+        pk=send.pk, coop=coop, kind=SendKind.CAMPAIGN, status=SendStatus.DRAFT
+    ).update(status=SendStatus.AWAITING_APPROVAL)
+    if updated:
+        audit_log(
+            coop=coop,
+            actor=request.user,
+            action="campaigns.submitted",
+            data={"send": str(send.public_id)},
+        )
+        messages.success(request, _("Sent for approval. A coop admin will check it."))
+    return redirect(_send_url(coop, send))
+
+
+@coop_permission_required("campaigns.compose")
+def campaign_withdraw(request, coop_slug, send_id):
+    """Back to draft (by its authors, or an admin sending it back), before it leaves."""
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("POST",)):
+        return refused
+    updated = Send.objects.filter(
+        pk=send.pk,
+        coop=coop,
+        kind=SendKind.CAMPAIGN,
+        status__in=[SendStatus.AWAITING_APPROVAL, SendStatus.SCHEDULED],
+    ).update(
+        status=SendStatus.DRAFT, scheduled_at=None, approved_by=None, approved_at=None, version=None
+    )
+    if updated:
+        audit_log(
+            coop=coop,
+            actor=request.user,
+            action="campaigns.back_to_draft",
+            data={"send": str(send.public_id)},
+        )
+        messages.success(request, _("The campaign is a draft again."))
+    return redirect(_send_url(coop, send))
+
+
+@coop_permission_required("campaigns.approve")
+def campaign_approve(request, coop_slug, send_id):
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    if send.kind != SendKind.CAMPAIGN or send.status != SendStatus.AWAITING_APPROVAL:
+        messages.error(request, _("This send is not awaiting approval."))
+        return redirect(_send_url(coop, send))
+    form = ScheduleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        scheduled_at = form.cleaned_data.get("scheduled_at")
+        with transaction.atomic():
+            locked = Send.objects.select_for_update().get(pk=send.pk, coop=coop)
+            if locked.status != SendStatus.AWAITING_APPROVAL:
+                raise PermissionDenied
+            locked.version = services.version_freeze(message=locked.message, actor=request.user)
+            locked.approved_by = request.user
+            locked.approved_at = timezone.now()
+            locked.status = SendStatus.SCHEDULED if scheduled_at else SendStatus.APPROVED
+            locked.scheduled_at = scheduled_at
+            locked.save(
+                update_fields=["version", "approved_by", "approved_at", "status", "scheduled_at"]
+            )
+            audit_log(
+                coop=coop,
+                actor=request.user,
+                action="campaigns.approved",
+                data={
+                    "send": str(send.public_id),
+                    "at": scheduled_at.isoformat() if scheduled_at else "now",
+                },
+            )
+            if not scheduled_at:
+                automations.start_send(coop=coop, send=locked, actor=request.user)
+        if scheduled_at:
+            messages.success(
+                request,
+                _("Approved. It will leave on %(date)s.")
+                % {"date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M")},
+            )
+        else:
+            messages.success(request, _("Approved: sending has started."))
+        return redirect(_send_url(coop, send))
+    samples = _sample_members(coop, send)
+    member = samples[0] if samples else None
+    preview = render_preview(coop=coop, message=send.message, member=member)
+    return render(
+        request,
+        "campaigns/staff/campaign_approve.html",
+        {
+            "coop": coop,
+            "send": send,
+            "form": form,
+            "preview": preview,
+            "member": member,
+            "figures": segments.segment_breakdown(
+                coop=coop, segment=send.segment or {}, purpose=send.purpose
+            ),
+            "labels": segments.segment_labels(coop=coop, segment=send.segment or {}),
+        },
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def letter_download(request, coop_slug, batch_id):
+    """The letters of a send, one PDF to print (private storage, never a public URL)."""
+    coop = request.coop
+    batch = LetterBatch.objects.filter(coop=coop, public_id=batch_id).select_related("send").first()
+    if batch is None or not batch.file:
+        raise Http404
+    if refused := _refuse(request):
+        return refused
+    send = batch.send
+    with batch.file.open("rb") as handle:
+        data = handle.read()
+    audit_log(
+        coop=coop,
+        actor=request.user,
+        action="campaigns.letters_downloaded",
+        data={"send": str(send.public_id), "letters": batch.letter_count},
+    )
+    response = pdf_response(data, letters.batch_filename(send, batch))
+    response.headers["Cache-Control"] = "no-store, private"
+    return response
+
+
+# --- Automations and bulletin ---------------------------------------------------------------
+
+
+@coop_permission_required("campaigns.compose")
+def automation_list(request, coop_slug):
+    if refused := _refuse(request):
+        return refused
+    coop = request.coop
+    settings_by_kind = automations.ensure_settings(coop=coop)
+    rows = []
+    for kind in AutomationKind:
+        setting = settings_by_kind[kind.value]
+        rows.append(
+            {
+                "kind": kind,
+                "setting": setting,
+                "url": reverse(
+                    "campaigns_staff:automation-edit",
+                    kwargs={"coop_slug": coop.slug, "kind": kind.value},
+                ),
+                "description": automations.DESCRIPTIONS[kind.value],
+                "sent": Recipient.objects.filter(
+                    coop=coop, send__automation_kind=kind.value, state=RecipientState.SENT
+                ).count(),
+            }
+        )
+    return render(request, "campaigns/staff/automation_list.html", {"coop": coop, "rows": rows})
+
+
+def _automation_kind(kind: str) -> str:
+    if kind not in AutomationKind.values:
+        raise Http404
+    return kind
+
+
+@coop_permission_required("campaigns.compose")
+def automation_edit(request, coop_slug, kind):
+    """An automation's text (editors and admins) and its switch (admins only: turning it
+    on means members will get mail without anyone approving each one)."""
+    coop = request.coop
+    kind = _automation_kind(kind)
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    setting = automations.ensure_settings(coop=coop)[kind]
+    can_switch = request_has_permission(request, "campaigns.approve")
+    data = request.POST or None
+    text_form = MessageForm(data, coop=coop, instance=setting.message, prefix="text")
+    switch_form = AutomationSettingForm(data, instance=setting, prefix="setting")
+    if not can_switch:
+        switch_form.fields["enabled"].disabled = True
+    if request.method == "POST" and text_form.is_valid() and switch_form.is_valid():
+        with transaction.atomic():
+            message = text_form.save(commit=False)
+            message.updated_by = request.user
+            message.save()
+            saved = switch_form.save(commit=False)
+            saved.updated_by = request.user
+            saved.save()
+            audit_log(
+                coop=coop,
+                actor=request.user,
+                action="campaigns.automation_changed",
+                data={"kind": kind, "enabled": saved.enabled},
+            )
+        messages.success(request, _("Automation saved."))
+        return redirect("campaigns_staff:automation-list", coop_slug=coop.slug)
+    samples = list(member_selectors.member_list(coop=coop)[:1])
+    preview = render_preview(
+        coop=coop,
+        message=automations.example_message(coop=coop, setting=setting),
+        member=samples[0] if samples else None,
+    )
+    return render(
+        request,
+        "campaigns/staff/automation_form.html",
+        {
+            "coop": coop,
+            "setting": setting,
+            "text_form": text_form,
+            "switch_form": switch_form,
+            "can_switch": can_switch,
+            "description": automations.DESCRIPTIONS[kind],
+            "placeholders": automations.PLACEHOLDERS.get(kind, ()),
+            "preview": preview,
+        },
+    )
+
+
+@coop_permission_required("campaigns.compose")
+def bulletin_page(request, coop_slug):
+    """The monthly bulletin: its day and switch (admins), its text, the news of the month."""
+    coop = request.coop
+    if refused := _refuse(request, ("GET", "HEAD", "POST")):
+        return refused
+    settings_row = bulletin.ensure_settings(coop=coop)
+    month = bulletin.next_bulletin_month(coop=coop, settings_row=settings_row)
+    news = BulletinNews.objects.filter(coop=coop, month=month).first() or BulletinNews(
+        coop=coop, month=month
+    )
+    can_switch = request_has_permission(request, "campaigns.approve")
+    form_name = request.POST.get("form") if request.method == "POST" else None
+    settings_form = BulletinSettingsForm(
+        request.POST if form_name == "settings" else None, instance=settings_row, prefix="settings"
+    )
+    if not can_switch:
+        for field in settings_form.fields.values():
+            field.disabled = True
+    text_form = MessageForm(
+        request.POST if form_name == "text" else None,
+        coop=coop,
+        instance=settings_row.message,
+        prefix="text",
+    )
+    news_form = BulletinNewsForm(
+        request.POST if form_name == "news" else None, instance=news, prefix="news"
+    )
+    bound = {"settings": settings_form, "text": text_form, "news": news_form}.get(form_name)
+    if bound is not None and bound.is_valid():
+        if form_name == "settings" and not can_switch:
+            raise PermissionDenied
+        saved = bound.save(commit=False)
+        if hasattr(saved, "updated_by"):
+            saved.updated_by = request.user
+        saved.save()
+        audit_log(
+            coop=coop,
+            actor=request.user,
+            action=f"campaigns.bulletin_{form_name}_changed",
+            data={"month": month.isoformat()} if form_name == "news" else {},
+        )
+        messages.success(request, _("Bulletin saved."))
+        return redirect("campaigns_staff:bulletin", coop_slug=coop.slug)
+    samples = list(member_selectors.member_list(coop=coop)[:1])
+    preview = render_preview(
+        coop=coop,
+        message=settings_row.message,
+        member=samples[0] if samples else None,
+        news=news if news.pk else None,
+    )
+    past = list(Send.objects.filter(coop=coop, kind=SendKind.BULLETIN).order_by("-created_at")[:12])
+    return render(
+        request,
+        "campaigns/staff/bulletin.html",
+        {
+            "coop": coop,
+            "settings_row": settings_row,
+            "settings_form": settings_form,
+            "text_form": text_form,
+            "news_form": news_form,
+            "month": month,
+            "next_date": bulletin.next_bulletin_date(settings_row=settings_row),
+            "can_switch": can_switch,
+            "preview": preview,
+            "past": past,
+        },
+    )
+
+
+__all__ = ["access_send", "dt", "render_preview", "send_figures"]
