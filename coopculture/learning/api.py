@@ -179,11 +179,11 @@ __all__ += [
 # --- kit -------------------------------------------------------------------------------------
 # Where a tracked link may lead, and what the learners who came through one did.
 
-from dataclasses import dataclass as _dataclass
+from dataclasses import dataclass as _dataclass  # noqa: E402
 
-from django.db.models import Count as _Count
-from django.db.models.functions import TruncDate as _TruncDate
-from django.urls import reverse as _reverse
+from django.db.models import Count as _Count  # noqa: E402
+from django.db.models.functions import TruncDate as _TruncDate  # noqa: E402
+from django.urls import reverse as _reverse  # noqa: E402
 
 
 @_dataclass(frozen=True)
@@ -263,7 +263,43 @@ def source_daily_counts(*, coop, source_prefix: str, since=None) -> list[dict]:
     return list(rows.values())
 
 
-__all__ += ["ModuleTarget", "module_targets", "source_daily_counts", "target_url"]
+def demo_attributed_progress(
+    *, coop, module_slug: str, learner: str, channel: str, started_at, completed_at=None
+) -> None:
+    """Demo data only (the kit's demo links): a learner who came through `channel` and
+    started (and maybe completed) a module, at the given times. Idempotent per learner."""
+    import uuid
+
+    from coopculture.learning.models import EventKind, LearningEvent, Module
+
+    module = Module.objects.filter(slug=module_slug).first()
+    if module is None:
+        return
+    key = uuid.uuid5(uuid.NAMESPACE_URL, f"demo-learner:{coop.slug}:{learner}")
+    for kind, at in (
+        (EventKind.MODULE_STARTED, started_at),
+        (EventKind.MODULE_COMPLETED, completed_at),
+    ):
+        if at is None:
+            continue
+        event, _created = LearningEvent.objects.get_or_create(
+            coop=coop,
+            learner_key=key,
+            kind=kind,
+            module=module,
+            activity=None,
+            defaults={"channel": channel},
+        )
+        LearningEvent.objects.filter(pk=event.pk).update(created_at=at, channel=channel)
+
+
+__all__ += [
+    "ModuleTarget",
+    "demo_attributed_progress",
+    "module_targets",
+    "source_daily_counts",
+    "target_url",
+]
 
 
 # --- kit (k2): the print kit's pieces (flyer, booklets, leaflets) -----------------------

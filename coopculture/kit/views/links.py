@@ -46,7 +46,7 @@ def _snippets(*, coop, url: str, link_text: str) -> list[dict]:
         {
             "id": "button",
             "label": _("A button in your coop's colour"),
-            "rows": 4,
+            "rows": 6,
             "html": str(
                 format_html('<a href="{}" style="{}">{}</a>', url, button_style, link_text)
             ),
@@ -54,7 +54,7 @@ def _snippets(*, coop, url: str, link_text: str) -> list[dict]:
         {
             "id": "image",
             "label": _("A picture (the one social networks show)"),
-            "rows": 4,
+            "rows": 6,
             "html": str(
                 format_html(
                     '<a href="{}"><img src="{}" alt="{}" width="600" height="315"></a>',
