@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from coopculture.core import qr
-from coopculture.core.pdf import render_pdf
+from coopculture.core.pdf import render_pdf, shared_stylesheet
 from coopculture.kit import links
 from coopculture.kit.models import Channel, KitSettings, TargetKind
 from coopculture.learning import api as learning
@@ -329,6 +329,17 @@ TEMPLATES = {
     Kind.BOOKLET: "kit/pdf/booklet.html",
     Kind.FORM: "kit/pdf/registration_form.html",
 }
+# Parsed once per worker and reused by every render (core.pdf.shared_stylesheet).
+STYLESHEETS = {
+    Kind.FLYER: ("core/pdf/print.css", "kit/pdf/_piece.css", "kit/pdf/flyer.css"),
+    Kind.POSTER: ("core/pdf/print.css", "kit/pdf/_piece.css", "kit/pdf/poster.css"),
+    Kind.BOOKLET: ("core/pdf/print.css", "kit/pdf/booklet.css"),
+    Kind.FORM: ("core/pdf/print.css", "kit/pdf/_piece.css", "kit/pdf/registration_form.css"),
+}
+
+
+def stylesheets(kind: str) -> list:
+    return [shared_stylesheet(name) for name in STYLESHEETS[kind]]
 
 
 def piece_title(coop, piece: Piece) -> str:
@@ -347,4 +358,10 @@ def render_piece(*, coop, piece: Piece, texts=None, modules=None) -> bytes:
         )
         return pdf
     context = piece_context(coop=coop, piece=piece, texts=texts, modules=modules)
-    return render_pdf(TEMPLATES[piece.kind], context, title=piece_title(coop, piece), lang="fr")
+    return render_pdf(
+        TEMPLATES[piece.kind],
+        context,
+        title=piece_title(coop, piece),
+        lang="fr",
+        stylesheets=stylesheets(piece.kind),
+    )

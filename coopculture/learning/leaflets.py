@@ -7,7 +7,7 @@ the link its QR code should carry (a tracked short link), the member view withou
 from django.http import Http404
 
 from coopculture.core import qr
-from coopculture.core.pdf import render_pdf
+from coopculture.core.pdf import render_pdf, shared_stylesheet
 from coopculture.learning import selectors
 from coopculture.learning.models import ActivityKind
 from coopculture.learning.rendering import render_body
@@ -56,5 +56,7 @@ def leaflet_pdf(
         },
         title=activity.title,
         lang=lang,
+        # print.css parsed once per process: the kit prints leaflets by the hundred.
+        stylesheets=[shared_stylesheet("core/pdf/print.css")],
     )
     return f"plaquette-{item.module.slug}.pdf", pdf

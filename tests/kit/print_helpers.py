@@ -141,7 +141,7 @@ def layout(coop, piece):
     )
     return HTML(
         string=html, base_url="file:///", url_fetcher=LocalURLFetcher(), media_type="print"
-    ).render()
+    ).render(stylesheets=printing.stylesheets(piece.kind))
 
 
 def _walk(box):

@@ -165,6 +165,24 @@ def test_fixed_layouts_hold_with_the_longest_name_and_texts(long_coop, key):
         assert normalised(texts.message) in text
 
 
+def test_pages_have_their_paper_size(long_coop):
+    sizes_mm = {
+        "flyer": (148, 210),
+        "poster-a4": (210, 297),
+        "poster-a3": (297, 420),
+        "booklet-accedant": (148, 210),
+        "leaflet-ma-coop-3": (210, 297),
+        "registration-form": (210, 297),
+    }
+    for piece in pieces_of(long_coop):
+        if piece.key not in sizes_mm:
+            continue
+        for page in pypdf.PdfReader(io.BytesIO(render(long_coop, piece))).pages:
+            width, height = (float(v) * 25.4 / 72 for v in page.mediabox[2:])
+            expected = sizes_mm[piece.key]
+            assert abs(width - expected[0]) < 1 and abs(height - expected[1]) < 1, piece.key
+
+
 def test_the_layout_check_sees_an_overflow(long_coop):
     """The check above is not blind: a message three times too long breaks the flyer."""
     with scopes_disabled():
