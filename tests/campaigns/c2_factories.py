@@ -34,3 +34,11 @@ def run_in_coop(coop, func, **kwargs):
     on-commit callbacks (the worker, the letters) executed."""
     with TestCase.captureOnCommitCallbacks(execute=True), coop_scope(coop):
         return func(coop=coop, **kwargs)
+
+
+def forget_prepared_versions():
+    """The worker keeps prepared versions per version id for the process
+    (campaigns.sending); SQLite reuses ids after each test's rollback."""
+    from coopculture.campaigns import sending
+
+    sending._prepared_cache.clear()
