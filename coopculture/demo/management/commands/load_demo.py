@@ -52,3 +52,12 @@ def _load_kit_links(stdout) -> None:
 
 
 DEMO_STEPS.append(_load_kit_links)
+
+
+def _load_campaigns(stdout) -> None:
+    from coopculture.campaigns.demo import load_demo_campaigns
+
+    load_demo_campaigns(stdout)
+
+
+DEMO_STEPS.append(_load_campaigns)

@@ -1,0 +1,186 @@
+"""Letters for members who prefer the post (c2): one A4 page each, the address in the
+window of a DL envelope, a QR code to the video, gathered in one PDF per send."""
+
+import io
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pypdf
+import pytest
+import zxingcpp
+from django_scopes import scopes_disabled
+from PIL import Image
+
+from coopculture.campaigns import automations, letters
+from coopculture.campaigns.models import LetterBatch, Recipient, RecipientState
+from coopculture.members.models import Channel
+from tests.campaigns.c2_factories import forget_prepared_versions, make_campaign, run_in_coop
+from tests.campaigns.factories import make_members
+
+pytestmark = pytest.mark.django_db
+
+MM = 72 / 25.4  # PDF points per millimetre
+A4_HEIGHT = 297 * MM
+
+
+@pytest.fixture(autouse=True)
+def _fresh_worker_cache():
+    forget_prepared_versions()
+
+
+@pytest.fixture
+def demo_path(db):
+    from coopculture.learning.demo import load_demo_content
+
+    load_demo_content()
+
+
+def pdf_pages_text(pdf: bytes) -> list[str]:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return [" ".join(page.extract_text().replace("\u00a0", " ").split()) for page in reader.pages]
+
+
+def text_positions(pdf: bytes, page_number: int) -> list[tuple[str, float, float]]:
+    """(text, mm from the left edge, mm from the top edge) of each text run of a page."""
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    runs = []
+
+    def visit(text, cm, tm, font, size):
+        if not text.strip():
+            return
+        # The point (0, 0) of the text matrix, through the current transformation matrix.
+        x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+        y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        runs.append((text.strip(), x / MM, (A4_HEIGHT - y) / MM))
+
+    reader.pages[page_number].extract_text(visitor_text=visit)
+    return runs
+
+
+def decoded_qr_codes(pdf: bytes, dpi: int = 150) -> list[list[str]]:
+    """The QR codes of each page, decoded from the page rendered by pdftoppm."""
+    pages = []
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "letters.pdf"
+        source.write_bytes(pdf)
+        subprocess.run(
+            ["pdftoppm", "-png", "-r", str(dpi), str(source), str(Path(folder) / "page")],
+            check=True,
+            timeout=120,
+        )
+        for image_path in sorted(Path(folder).glob("page*.png")):
+            with Image.open(image_path) as image:
+                pages.append(
+                    [
+                        code.text
+                        for code in zxingcpp.read_barcodes(image)
+                        if code.format == zxingcpp.BarcodeFormat.QRCode
+                    ]
+                )
+    return pages
+
+
+def read_file(batch) -> bytes:
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
+def start_campaign(coop, send):
+    with scopes_disabled():
+        return run_in_coop(coop, automations.start_send, send=send)
+
+
+def test_members_by_post_get_one_page_each_with_address_and_qr_code(
+    coop, demo_path, smtp_mailers, settings
+):
+    by_email = make_members(coop, 2)
+    by_post = make_members(coop, 3, preferred_channel=Channel.POST)
+    with scopes_disabled():
+        for i, member in enumerate(by_post):
+            member.first_name = ["Josiane", "Marcel", "Yvette"][i]
+            member.last_name = ["Le Goff", "Dupuis", "Martin"][i]
+            member.postal_address = f"{12 + i} rue des Tisserands\nBâtiment B\n5{i}000 Vald'Orme"
+            member.save()
+    send = make_campaign(coop)
+    with scopes_disabled():
+        send.message.blocks = [{"type": "video", "module": "ma-coop-c-est-quoi", "position": 1}]
+        send.message.save()
+
+    counts = start_campaign(coop, send)
+    assert counts == {"queued": 2, "letter": 3}
+    assert len(smtp_mailers.wait_for(2)) == 2  # the others got no email
+
+    with scopes_disabled():
+        [batch] = LetterBatch.objects.filter(send=send)
+        assert batch.letter_count == 3
+        rows = Recipient.objects.filter(send=send, state=RecipientState.LETTER)
+        assert {row.letter_batch_id for row in rows} == {batch.pk}
+        assert "/private/" in batch.file.path or str(settings.PRIVATE_ROOT) in batch.file.path
+        pdf = read_file(batch)
+
+    pages = pdf_pages_text(pdf)
+    assert len(pages) == 3  # one page per letter
+    expected_url = settings.SITE_URL + "/c/coop-a/parcours/ma-coop-c-est-quoi/1/"
+    qr_pages = decoded_qr_codes(pdf)
+    assert qr_pages == [[expected_url]] * 3
+    for page, member in zip(pages, sorted(by_post, key=lambda m: m.last_name), strict=True):
+        assert f"{member.first_name} {member.last_name}" in page
+        for line in member.postal_address.splitlines():
+            assert line in page
+        assert f"Bonjour {member.first_name}," in page
+        assert "Une coopérative Hlm en 3 minutes" in page
+        assert expected_url in page  # the address under the QR code, for those who type it
+    for member in by_email:
+        assert member.last_name not in " ".join(pages)
+
+    # The address block sits in the window of a DL envelope (window on the right).
+    runs = text_positions(pdf, 0)
+    name_run = next(r for r in runs if "Dupuis" in r[0])
+    town_run = next(r for r in runs if "Vald'Orme" in r[0])
+    for _text, left, top in (name_run, town_run):
+        assert 100 <= left <= 125, left  # window from 90 to 190 mm from the left edge
+        assert 50 <= top <= 92, top  # window about 45 to 95 mm from the top edge
+
+
+def test_building_letters_twice_makes_one_batch(coop, demo_path, smtp_mailers):
+    make_members(coop, 2, preferred_channel=Channel.POST)
+    send = make_campaign(coop)
+    start_campaign(coop, send)
+    with scopes_disabled():
+        assert run_in_coop(coop, letters.build_letters, send_id=send.pk) is None
+        assert LetterBatch.objects.filter(send=send).count() == 1
+    # The tick finds nothing left to print either.
+    assert run_in_coop(coop, automations.run_cycle)["letter_batches"] == 0
+
+
+def test_the_batch_downloads_for_staff_only(coop, users, client_for, demo_path, smtp_mailers):
+    make_members(coop, 1, preferred_channel=Channel.POST)
+    send = make_campaign(coop)
+    start_campaign(coop, send)
+    with scopes_disabled():
+        batch = LetterBatch.objects.get(send=send)
+    url = f"/gestion/{coop.slug}/envois/courriers/{batch.public_id}/"
+    response = client_for(users["editor"]).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Cache-Control"] == "no-store, private"
+    assert len(pdf_pages_text(response.content)) == 1
+    assert client_for(users["animateur"]).get(url).status_code == 403
+    assert client_for(users["other_admin"]).get(url).status_code == 404
+    assert client_for().get(url).status_code == 404
+    # The send's page links to it.
+    page = client_for(users["admin"]).get(f"/gestion/{coop.slug}/envois/{send.public_id}/")
+    assert url in page.content.decode()
+
+
+def test_a_member_without_address_is_flagged_on_the_letter(coop, demo_path, smtp_mailers):
+    [member] = make_members(coop, 1, preferred_channel=Channel.POST)
+    with scopes_disabled():
+        member.postal_address = ""
+        member.save()
+    send = make_campaign(coop)
+    start_campaign(coop, send)
+    with scopes_disabled():
+        pdf = read_file(LetterBatch.objects.get(send=send))
+    assert "ADRESSE MANQUANTE" in pdf_pages_text(pdf)[0]
