@@ -244,6 +244,14 @@ DEFAULT_FROM_EMAIL = env_str(
     "MAIL_FROM", "Culture Coop' <ne-pas-repondre@culture-coop.example.org>"
 )
 BULK_FROM_EMAIL = env_str("BULK_MAIL_FROM", "Culture Coop' <lettre@culture-coop.example.org>")
+# Campaigns (coopculture/campaigns/sending.py, docs/decisions/0011): batch size, how long a
+# worker's claim on a batch lasts, how long one task sends, the first retry delay (seconds).
+CAMPAIGNS_BATCH_SIZE = env_int("CAMPAIGNS_BATCH_SIZE", 200)
+CAMPAIGNS_CLAIM_LEASE = env_int("CAMPAIGNS_CLAIM_LEASE", 300)
+CAMPAIGNS_TASK_SECONDS = env_int("CAMPAIGNS_TASK_SECONDS", 30)
+CAMPAIGNS_RETRY_BASE = env_int("CAMPAIGNS_RETRY_BASE", 60)
+CAMPAIGNS_WEBHOOK_SECRET = env_str("CAMPAIGNS_WEBHOOK_SECRET", "")
+CAMPAIGNS_UNSUBSCRIBE_MAILTO = env_str("CAMPAIGNS_UNSUBSCRIBE_MAILTO", "")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # --- i18n ----------------------------------------------------------------------------------

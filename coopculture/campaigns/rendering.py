@@ -10,18 +10,23 @@ Placeholders look like `[[cc:name]]` and survive the CSS inliner untouched:
                                                     its fragments are inlined once too.
 """
 
+import base64
+import binascii
 import hashlib
 import html
 import json
 import re
+import secrets
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+from email import policy as email_policy
+from email.utils import formataddr, formatdate, parseaddr
 from types import SimpleNamespace
 
 import css_inline
 
 from django.conf import settings
 from django.core import signing
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -313,14 +318,15 @@ class PreparedVersion:
         self.mailto = getattr(settings, "CAMPAIGNS_UNSUBSCRIBE_MAILTO", "") or address
         self.domain = address.rpartition("@")[2] or "culture-coop.example.org"
         self.reply_to = [coop.contact_email] if coop.contact_email else []
+        self.envelope_from = address
 
     def unsubscribe_url(self, key: str) -> str:
         return f"{self.unsubscribe_prefix}{unsubscribe_token(key)}/"
 
-    def render(self, member: MemberValues) -> tuple[str, str, str]:
+    def render(self, member: MemberValues, unsubscribe: str = "") -> tuple[str, str, str]:
         """(subject, html, text) of one member's copy."""
         key = member.idempotency_key
-        unsubscribe = self.unsubscribe_url(key)
+        unsubscribe = unsubscribe or self.unsubscribe_url(key)
         owner = SimpleNamespace(coop_id=self.coop.pk, public_id=member.member_public_id)
         preferences = f"{self.preferences_prefix}{member_links.preferences_token(owner)}/"
         clicks: dict[str, str] = {}
@@ -359,28 +365,112 @@ class PreparedVersion:
             self.text.fill(values_for(False, 1)),
         )
 
-    def email(self, member: MemberValues):
-        """The EmailMultiAlternatives of one member's copy, with the RFC 8058 headers."""
-        from django.core.mail import EmailMultiAlternatives
+    def _constant_headers(self) -> bytes:
+        """The headers every copy shares, folded once by the email package."""
+        cached = getattr(self, "_constant", None)
+        if cached is None:
+            from email.message import EmailMessage as _Headers
 
-        subject, html_body, text_body = self.render(member)
+            headers = _Headers(policy=email_policy.SMTP)
+            headers["From"] = self.from_email
+            if self.reply_to:
+                headers["Reply-To"] = ", ".join(self.reply_to)
+            headers["List-Id"] = f"{self.coop.name} <{self.coop.slug}.{self.domain}>"
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+            headers["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+            headers["MIME-Version"] = "1.0"
+            cached = self._constant = headers.as_bytes().rstrip(b"\r\n") + b"\r\n"
+            self._boundary = f"=_cc_{secrets.token_hex(12)}"
+        return cached
+
+    def email(self, member: MemberValues):
+        """The message of one member's copy, with the RFC 8058 headers. Its bytes are
+        assembled here (headers shared by every copy are folded once per version, bodies
+        quoted-printable by binascii): the email package's per-header folding would cost
+        more than everything else together. The Django message's attributes stay set, so
+        other backends (locmem in tests, django-anymail) see an ordinary message."""
         key = member.idempotency_key
         unsubscribe = self.unsubscribe_url(key)
-        message = EmailMultiAlternatives(
+        subject, html_body, text_body = self.render(member, unsubscribe)
+        list_unsubscribe = f"<{unsubscribe}>, <mailto:{self.mailto}?subject=unsubscribe-{key}>"
+        headers = {
+            "Message-ID": f"<{key}@{self.domain}>",
+            "List-Unsubscribe": list_unsubscribe,
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+            "List-Id": f"{self.coop.name} <{self.coop.slug}.{self.domain}>",
+            "X-Auto-Response-Suppress": "OOF, AutoReply",
+        }
+        message = PrebuiltEmail(
             subject=subject,
             body=text_body,
             from_email=self.from_email,
             to=[member.email],
             reply_to=self.reply_to,
-            headers={
-                "Message-ID": f"<{key}@{self.domain}>",
-                "List-Unsubscribe": (
-                    f"<{unsubscribe}>, <mailto:{self.mailto}?subject=unsubscribe-{key}>"
-                ),
-                "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                "List-Id": f"{self.coop.name} <{self.coop.slug}.{self.domain}>",
-                "X-Auto-Response-Suppress": "OOF, AutoReply",
-            },
+            headers=headers,
         )
         message.attach_alternative(html_body, "text/html")
+        if member.email.isascii():
+            constant = self._constant_headers()
+            boundary = self._boundary.encode()
+            parts = [
+                constant,
+                b"To: ", member.email.encode(), b"\r\n",
+                b"Subject: ", _encode_subject(subject), b"\r\n",
+                b"Date: ", formatdate(usegmt=True).encode(), b"\r\n",
+                b"Message-ID: <", key.encode(), b"@", self.domain.encode(), b">\r\n",
+                b"List-Unsubscribe: <", unsubscribe.encode(), b">,\r\n <mailto:",
+                self.mailto.encode(), b"?subject=unsubscribe-", key.encode(), b">\r\n",
+                b'Content-Type: multipart/alternative; boundary="', boundary, b'"\r\n',
+                b"\r\n--", boundary, b"\r\n",
+                b'Content-Type: text/plain; charset="utf-8"\r\n',
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                _qp(text_body),
+                b"\r\n--", boundary, b"\r\n",
+                b'Content-Type: text/html; charset="utf-8"\r\n',
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                _qp(html_body),
+                b"\r\n--", boundary, b"--\r\n",
+            ]  # fmt: skip
+            message.raw_bytes = b"".join(parts)
         return message
+
+
+def _qp(text: str) -> bytes:
+    return (
+        binascii.b2a_qp(text.encode(), istext=True).replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    )
+
+
+def _encode_subject(subject: str) -> bytes:
+    """RFC 2047 encoded words (base64, UTF-8), each under 76 characters, folded."""
+    subject = " ".join(subject.split())
+    if subject.isascii() and len(subject) < 68:
+        return subject.encode()
+    words, chunk = [], ""
+    for char in subject:
+        if len((chunk + char).encode()) > 42:
+            words.append(chunk)
+            chunk = ""
+        chunk += char
+    words.append(chunk)
+    encoded = [b"=?utf-8?b?" + base64.b64encode(w.encode()) + b"?=" for w in words if w]
+    return b"\r\n ".join(encoded)
+
+
+class _RawMessage:
+    """What Django's SMTP backend asks of message(): its bytes."""
+
+    def __init__(self, raw: bytes):
+        self.raw = raw
+
+    def as_bytes(self, *args, **kwargs) -> bytes:
+        return self.raw
+
+
+class PrebuiltEmail(EmailMultiAlternatives):
+    raw_bytes: bytes | None = None
+
+    def message(self, *, policy=email_policy.default):
+        if self.raw_bytes is not None and policy is email_policy.SMTP:
+            return _RawMessage(self.raw_bytes)
+        return super().message(policy=policy)

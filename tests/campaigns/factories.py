@@ -72,10 +72,10 @@ def make_send(coop, message=None, **fields) -> Send:
 
 
 def start(coop, send, members=None):
+    from django.test import TestCase
+
     from coopculture.campaigns import services
     from coopculture.coops.scoping import coop_scope
-
-    from django.test import TestCase
 
     # The worker is enqueued on commit: run it (immediate backend in tests).
     with TestCase.captureOnCommitCallbacks(execute=True), coop_scope(coop):

@@ -26,7 +26,8 @@ def test_a_campaign_reaches_each_consenting_member_once_with_rfc8058_headers(
     messages = smtp_mailers.wait_for(3)
     assert sorted(m["To"] for m in messages) == sorted(m.email for m in members)
     message = next(m for m in messages if m["To"] == members[0].email)
-    assert message["Subject"] == f"Bonjour {members[0].first_name}, des nouvelles de votre résidence"
+    first_name = members[0].first_name
+    assert message["Subject"] == f"Bonjour {first_name}, des nouvelles de votre résidence"
     # RFC 8058: an HTTPS (here the site's) URL and a mailto, and the one-click POST header.
     unsubscribe = message["List-Unsubscribe"]
     url, mailto = [part.strip(" <>") for part in unsubscribe.split(",")]
@@ -70,9 +71,7 @@ def test_a_second_start_sends_nothing_more(coop, smtp_mailers):
 
 
 @pytest.mark.django_db
-def test_members_without_consent_email_or_on_the_suppression_list_are_skipped(
-    coop, smtp_mailers
-):
+def test_members_without_consent_email_or_on_the_suppression_list_are_skipped(coop, smtp_mailers):
     [consenting] = make_members(coop, 1)
     [refusing] = make_members(coop, 1, consent=False)
     [other_purpose] = make_members(coop, 1, purpose=Purpose.BULLETIN)
@@ -159,10 +158,10 @@ def test_451_is_retried_later_and_delivered(coop, flaky_smtp, smtp_sink, setting
         assert all(r.attempts == 1 and r.next_attempt_at and "451" in r.last_error for r in waiting)
     import time
 
-    from coopculture.campaigns.tasks import resume_sends
-
     from django.test import TestCase
     from django.utils import timezone
+
+    from coopculture.campaigns.tasks import resume_sends
 
     time.sleep(0.3)  # the retries are due, and the worker's next visit is overdue
     with scopes_disabled():
