@@ -52,7 +52,7 @@ def leaflet_pdf(
             "sections": sections,
             "coop_url": coop_url,
             "qr_url": qr_url,
-            "qr_uri": qr.svg_data_uri(qr_url) if qr_url else "",
+            "qr_uri": qr.png_data_uri(qr_url, scale=1) if qr_url else "",
         },
         title=activity.title,
         lang=lang,

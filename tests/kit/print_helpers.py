@@ -184,8 +184,8 @@ def qr_widths_mm(document) -> list[float]:
     for page in document.pages:
         for box in _walk(page._page_box):
             if (
-                isinstance(box, boxes.InlineReplacedBox | boxes.BlockReplacedBox)
-                and "svg" in type(box.replacement).__name__.lower()
+                isinstance(box, boxes.ReplacedBox)
+                and "qr" in (box.element.get("class") or "").split()
             ):
                 widths.append(box.width * PX_TO_MM)
     return widths
