@@ -100,25 +100,25 @@ PLACEHOLDERS = {
 DEFAULT_TEXTS = {
     AutomationKind.WELCOME: {
         "name": "Bienvenue après la réservation",
-        "subject": f"Bienvenue chez vous… et dans votre coop{NBSP}!",
-        "preheader": f"Vous êtes désormais coopérateur ou coopératrice{NBSP}: 3 minutes pour "
+        "subject": "Bienvenue chez vous… et dans votre coop !",
+        "preheader": "Vous êtes désormais coopérateur ou coopératrice : 3 minutes pour "
         "tout comprendre.",
         "body": (
             "Bonjour {first_name},\n\n"
-            f"Vous venez de réserver votre logement avec {{coop}}. Toute l'équipe vous "
-            f"souhaite la bienvenue{NBSP}!\n\n"
+            "Vous venez de réserver votre logement avec {coop}. Toute l'équipe vous "
+            "souhaite la bienvenue !\n\n"
             "En achetant avec une coopérative Hlm, vous ne devenez pas seulement "
             "propriétaire. Vous devenez aussi coopérateur ou coopératrice de la coop, "
             "avec une voix comme chacun à son assemblée générale.\n\n"
             "Pour commencer, une courte vidéo explique en 3 minutes ce que la coop change "
-            "pour vous. Votre livret d'accueil, juste en dessous, rassemble le reste{NBSP}: "
+            "pour vous. Votre livret d'accueil, juste en dessous, rassemble le reste : "
             "les étapes de votre achat et les personnes à contacter.\n\n"
             "Un rappel utile : la loi vous laisse 10 jours pour changer d'avis après la "
             "réception de votre contrat de réservation.\n\n"
-            "Une question{NBSP}? Répondez simplement à ce message{NBSP}: il arrive chez nous.\n\n"
+            "Une question ? Répondez simplement à ce message : il arrive chez nous.\n\n"
             "À bientôt,\n"
-            "L'équipe de {coop}"
-        ).replace("Un rappel utile :", f"Un rappel utile{NBSP}:"),
+            "L'équipe {coop}"
+        ),
         "blocks": [
             {"type": "video", "module": "ma-coop-c-est-quoi", "position": 1},
             {"type": "booklet"},
@@ -126,33 +126,34 @@ DEFAULT_TEXTS = {
     },
     AutomationKind.DELIVERY_POSTPONED: {
         "name": "Livraison repoussée",
-        "subject": f"{{programme}}{NBSP}: la livraison est repoussée au {{new_date}}",
+        "subject": "{programme} : la livraison est repoussée au {new_date}",
         "preheader": "Ce qui change, pourquoi, et ce que nous faisons pour vous.",
         "body": (
             "Bonjour {first_name},\n\n"
-            f"Nous vous devons une information importante{NBSP}: la livraison de "
-            "{programme}, prévue le {previous_date}, est repoussée au {new_date}.\n\n"
-            f"La raison{NBSP}: {{reason}}\n\n"
+            "Nous vous devons une information importante sur votre future résidence, "
+            "{programme} : sa livraison, prévue le {previous_date}, est repoussée au "
+            "{new_date}.\n\n"
+            "La raison : {reason}\n\n"
             "Nous savons qu'un report bouscule vos projets : déménagement, préavis, "
             "budget. Nous en sommes sincèrement désolés. Nous vous tiendrons au courant de "
             "l'avancement du chantier, et nous vous préviendrons tout de suite si la date "
             "devait encore changer.\n\n"
             "Si ce report vous met en difficulté (bail à prolonger, double loyer, prêt…), "
-            f"parlez-nous-en{NBSP}: répondez à ce message ou appelez-nous. Nous chercherons "
+            "parlez-nous-en : répondez à ce message ou appelez-nous. Nous chercherons "
             "une solution avec vous.\n\n"
             "En attendant, d'autres accédants racontent ci-dessous comment ils ont vécu "
             "l'attente, jusqu'au jour des clés.\n\n"
-            "L'équipe de {coop}"
-        ).replace("vos projets :", f"vos projets{NBSP}:"),
+            "L'équipe {coop}"
+        ),
         "blocks": [{"type": "testimonial", "module": "du-chantier-aux-cles", "position": 1}],
     },
     AutomationKind.DELIVERED: {
         "name": "Livré : vous voilà copropriétaire",
-        "subject": f"Bienvenue chez vous{NBSP}! Vous voilà copropriétaire",
+        "subject": "Bienvenue chez vous ! Vous voilà copropriétaire",
         "preheader": "Syndic, conseil syndical, AG de copropriété : qui fait quoi.",
         "body": (
             "Bonjour {first_name},\n\n"
-            f"Les clés de {{programme}} ont été remises{NBSP}: bienvenue chez vous{NBSP}!\n\n"
+            "Votre résidence, {programme}, est livrée : bienvenue chez vous !\n\n"
             "Votre immeuble est maintenant une copropriété, et vous en êtes "
             "copropriétaire. Les décisions sur les parties communes (budget, entretien, "
             "travaux) se prennent ensemble, à l'assemblée générale de copropriété, au moins "
@@ -160,10 +161,10 @@ DEFAULT_TEXTS = {
             "Syndic, syndicat des copropriétaires, conseil syndical : ces mots se "
             "ressemblent mais ne désignent pas la même chose. La vidéo ci-dessous les "
             "explique simplement, et la plaquette les garde à portée de main.\n\n"
-            f"Un conseil{NBSP}: dans le mois qui suit la remise des clés, signalez par écrit "
+            "Un conseil : dans le mois qui suit la remise des clés, signalez par écrit "
             "les défauts que vous n'auriez pas vus le jour de la livraison.\n\n"
-            "L'équipe de {coop}"
-        ).replace("conseil syndical :", f"conseil syndical{NBSP}:"),
+            "L'équipe {coop}"
+        ),
         "blocks": [
             {"type": "video", "module": "vivre-en-copropriete", "position": 1},
             {"type": "leaflet", "module": "vivre-en-copropriete", "position": 5},
@@ -171,11 +172,11 @@ DEFAULT_TEXTS = {
     },
     AutomationKind.AG_REMINDER: {
         "name": "Rappel de l'assemblée générale",
-        "subject": f"Assemblée générale le {{ag_date}}{NBSP}: votre voix compte",
+        "subject": "Assemblée générale le {ag_date} : votre voix compte",
         "preheader": "Un associé, une voix : ce qui se décide et comment participer.",
         "body": (
             "Bonjour {first_name},\n\n"
-            "L'assemblée générale de {coop} aura lieu le {ag_date}.\n\n"
+            "L'assemblée générale de votre coop, {coop}, aura lieu le {ag_date}.\n\n"
             "C'est le moment de l'année où les associés de la coop, dont vous faites "
             "partie, approuvent les comptes, élisent les administrateurs et votent les "
             "grandes décisions. Chacun y a une voix, quel que soit le nombre de ses parts "
@@ -184,8 +185,8 @@ DEFAULT_TEXTS = {
             "la façon de voter si vous ne pouvez pas venir, vous parviendra séparément.\n\n"
             "Pour vous y préparer, un administrateur raconte ci-dessous ce qu'il défend au "
             "conseil d'administration, et la plaquette explique comment se passe l'AG.\n\n"
-            f"Nous serons heureux de vous y retrouver{NBSP}!\n\n"
-            "L'équipe de {coop}"
+            "Nous serons heureux de vous y retrouver !\n\n"
+            "L'équipe {coop}"
         ),
         "blocks": [
             {"type": "testimonial", "module": "une-voix-pour-chacun", "position": 1},
@@ -193,12 +194,19 @@ DEFAULT_TEXTS = {
         ],
     },
 }
-DEFAULT_TEXTS[AutomationKind.DELIVERED]["preheader"] = (
-    f"Syndic, conseil syndical, AG de copropriété{NBSP}: qui fait quoi."
-)
-DEFAULT_TEXTS[AutomationKind.AG_REMINDER]["preheader"] = (
-    f"Un associé, une voix{NBSP}: ce qui se décide et comment participer."
-)
+
+
+def french_typography(text: str) -> str:
+    """A no-break space before : ; ? ! and inside « » (the texts are written with plain
+    spaces here, for readability)."""
+    for mark in (":", ";", "?", "!"):
+        text = text.replace(f" {mark}", f"{NBSP}{mark}")
+    return text.replace("« ", f"«{NBSP}").replace(" »", f"{NBSP}»")
+
+
+for _text in DEFAULT_TEXTS.values():
+    for _field in ("name", "subject", "preheader", "body"):
+        _text[_field] = french_typography(_text[_field])
 
 
 def booklet_url(*, coop) -> str:

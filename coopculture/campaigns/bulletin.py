@@ -36,7 +36,7 @@ DEFAULT_BULLETIN = {
         "Bonjour {first_name},\n\n"
         "Voici les nouvelles du mois. Chaque mois, nous vous proposons une vidéo ou un "
         "témoignage du parcours Culture Coop' que vous n'avez pas encore vu : quelques "
-        "minutes pour mieux connaître votre coop et votre futur logement.\n\n"
+        "minutes pour mieux connaître votre coop et ce qu'elle change pour vous.\n\n"
         f"Bonne lecture{NBSP}!"
     ),
 }
@@ -49,11 +49,12 @@ DEFAULT_BULLETIN["body"] = DEFAULT_BULLETIN["body"].replace(
 def _default_blocks(coop) -> list[dict]:
     from coopculture.campaigns.automations import learning_home
 
+    glossary = f"/c/{coop.slug}/parcours/glossaire/"
     return [
         {"type": "next_item"},
         {"type": "news"},
-        {"type": "next_module"},
         {"type": "link", "url": learning_home(coop), "label": "Tout le parcours Culture Coop'"},
+        {"type": "link", "url": glossary, "label": "Les mots de la coop, expliqués simplement"},
     ]
 
 

@@ -95,6 +95,13 @@ def _target(coop, version, variables: dict, items: _Items) -> dict:
     return {"title": "", "module": "", "path": learning_home(coop)}
 
 
+def sender_line(coop) -> str:
+    """The return address above the recipient's, on one short line: the coop's name and
+    the last line of its address (postcode and town)."""
+    lines = [line.strip() for line in (coop.postal_address or "").splitlines() if line.strip()]
+    return " · ".join([coop.name, *lines[-1:]])
+
+
 def letter_context(*, coop, send, rows, news=None) -> dict:
     version = send.version
     items = _Items(coop)
@@ -126,9 +133,7 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
         "letters": letters,
         "today": today,
         "news": news,
-        "sender_line": " · ".join(
-            part for part in [coop.name, " ".join((coop.postal_address or "").split())] if part
-        ),
+        "sender_line": sender_line(coop),
     }
 
 
