@@ -6,6 +6,7 @@ Editors write; only admins (campaigns.approve) approve, whoever wrote the campai
 version shown to the approving admin is frozen at approval: what they saw is what leaves.
 """
 
+import copy
 import datetime as dt
 import secrets
 import uuid
@@ -407,7 +408,10 @@ def campaign_test(request, coop_slug, send_id):
     )
     samples = _sample_members(coop, send)
     member = samples[0] if samples else None
-    prepared = rendering.PreparedVersion(version, coop)
+    # The frozen version, with "[Test]" before its subject (a copy, never saved).
+    labelled = copy.copy(version)
+    labelled.subject = _("[Test] %(subject)s") % {"subject": version.subject}
+    prepared = rendering.PreparedVersion(labelled, coop)
     values = rendering.MemberValues(
         idempotency_key="test" + secrets.token_hex(14),
         email=address,
@@ -415,9 +419,7 @@ def campaign_test(request, coop_slug, send_id):
         member_public_id=member.public_id if member else uuid.UUID(int=0),
         variables=preview_variables(coop=coop, message_blocks=version.blocks, member=member),
     )
-    email = prepared.email(values)
-    email.subject = _("[Test] %(subject)s") % {"subject": email.subject}
-    email.send(using=settings.BULK_MAILER)
+    prepared.email(values).send(using=settings.BULK_MAILER)
     audit_log(
         coop=coop,
         actor=request.user,
