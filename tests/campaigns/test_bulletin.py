@@ -1,0 +1,161 @@
+"""The monthly bulletin (c2): once per coop and month, on the coop's day, to members who
+agreed to it; each gets a MOOC item they have neither seen nor been sent."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django_scopes import scopes_disabled
+
+from django.utils import timezone
+
+from coopculture.campaigns import automations, bulletin
+from coopculture.campaigns.models import BulletinNews, Recipient, Send, SendKind
+from coopculture.learning.models import Activity, EventKind, LearningEvent
+from coopculture.members.models import Purpose
+from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.factories import make_members
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_worker_cache():
+    forget_prepared_versions()
+
+
+@pytest.fixture
+def demo_path(db):
+    from coopculture.learning.demo import load_demo_content
+
+    load_demo_content()
+
+
+def at(day: dt.date, hour: int = 10) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def switch_on(coop, day: int):
+    with scopes_disabled():
+        row = run_in_coop(coop, bulletin.ensure_settings)
+        row.enabled = True
+        row.day_of_month = day
+        row.save()
+        return row
+
+
+def saw(coop, member, module_slug: str, position: int):
+    """The member (through their account) did this activity of the MOOC."""
+    with scopes_disabled():
+        if member.user is None:
+            member.user = make_user(f"learner-{uuid.uuid4().hex[:6]}@example.org")
+            member.save()
+        activity = Activity.objects.get(module__slug=module_slug, position=position)
+        LearningEvent.objects.create(
+            coop=coop,
+            learner_key=uuid.uuid4(),
+            user=member.user,
+            kind=EventKind.ACTIVITY_DONE,
+            module=activity.module,
+            activity=activity,
+        )
+
+
+def test_the_bulletin_leaves_once_a_month_on_the_coops_day_with_the_news(
+    coop, demo_path, smtp_mailers
+):
+    switch_on(coop, day=10)
+    readers = make_members(coop, 2, purpose=Purpose.BULLETIN)
+    make_members(coop, 2)  # agreed to other news, not to the bulletin
+    with scopes_disabled():
+        BulletinNews.objects.create(
+            coop=coop,
+            month=dt.date(2027, 3, 1),
+            title="Visite de chantier",
+            body="Samedi 20 mars, venez visiter les Embruns.",
+        )
+    # Before its day: nothing.
+    assert run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 9))) == []
+    [send] = run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 10)))
+    assert send.occurrence_key == "bulletin:2027-03"
+    assert send.name == "Bulletin de mars 2027"
+    messages = smtp_mailers.wait_for(2)
+    assert sorted(m["To"] for m in messages) == sorted(m.email for m in readers)
+    text = smtp_mailers.text_of(messages[0])
+    assert "Visite de chantier" in text and "Samedi 20 mars, venez visiter les Embruns." in text
+    assert "Pour vous ce mois-ci" in text  # the main item
+    # Later ticks of the month, even the next days: nothing more.
+    for day in (10, 11, 12, 13, 20):
+        assert run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, day))) == []
+    assert len(smtp_mailers.messages) == 2
+    with scopes_disabled():
+        assert Send.objects.filter(coop=coop, kind=SendKind.BULLETIN).count() == 1
+
+
+def test_a_bulletin_missed_by_more_than_three_days_waits_for_next_month(coop, demo_path):
+    switch_on(coop, day=5)
+    make_members(coop, 1, purpose=Purpose.BULLETIN)
+    assert run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 9))) == []
+    assert len(run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 4, 7)))) == 1
+
+
+def test_each_member_gets_an_item_neither_seen_nor_already_sent(coop, demo_path, smtp_mailers):
+    switch_on(coop, day=1)
+    [fresh, watcher] = make_members(coop, 2, purpose=Purpose.BULLETIN)
+    saw(coop, watcher, "ma-coop-c-est-quoi", 1)  # the first video of the path
+
+    def items(month):
+        [send] = run_in_coop(coop, bulletin.schedule_bulletin, now=at(month))
+        with scopes_disabled():
+            return dict(Recipient.objects.filter(send=send).values_list("member_id", "variables"))
+
+    march = items(dt.date(2027, 3, 1))
+    assert march[fresh.pk]["next_item"] == "ma-coop-c-est-quoi:1"
+    assert march[watcher.pk]["next_item"] == "une-voix-pour-chacun:1"  # the next one
+    april = items(dt.date(2027, 4, 1))
+    # Sent last month: not again, even though nobody watched it.
+    assert april[fresh.pk]["next_item"] == "une-voix-pour-chacun:1"
+    assert april[watcher.pk]["next_item"] == "devenir-proprietaire:1"
+    smtp_mailers.wait_for(4)
+    fresh_copies = [m for m in smtp_mailers.messages if m["To"] == fresh.email]
+    assert "Une coopérative Hlm en 3 minutes" in smtp_mailers.text_of(fresh_copies[0])
+    assert "Une voix pour chacun" in smtp_mailers.text_of(fresh_copies[1])
+
+
+def test_the_tick_schedules_the_bulletin(coop, demo_path, smtp_mailers):
+    today = timezone.localdate()
+    switch_on(coop, day=min(today.day, 28))
+    make_members(coop, 1, purpose=Purpose.BULLETIN)
+    now = at(today.replace(day=min(today.day, 28)))
+    assert run_in_coop(coop, automations.run_cycle, now=now)["bulletins"] == 1
+    assert run_in_coop(coop, automations.run_cycle, now=now)["bulletins"] == 0
+
+
+def test_the_news_is_written_once_on_the_bulletin_page(coop, users, client_for, demo_path):
+    editor = client_for(users["editor"])
+    url = f"/gestion/{coop.slug}/envois/bulletin/"
+    page = editor.get(url)
+    assert page.status_code == 200
+    response = editor.post(
+        url,
+        {
+            "form": "news",
+            "news-title": "Fête des voisins",
+            "news-body": "Rendez-vous dans le jardin partagé.",
+            "news-link_url": "",
+            "news-link_label": "",
+        },
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        [news] = BulletinNews.objects.filter(coop=coop)
+        assert news.month.day == 1
+    assert "Fête des voisins" in editor.get(url).content.decode()  # in the preview
+    # Editors cannot switch the bulletin on.
+    refused = editor.post(
+        url, {"form": "settings", "settings-enabled": "on", "settings-day_of_month": "5"}
+    )
+    assert refused.status_code == 403
+    with scopes_disabled():
+        assert not run_in_coop(coop, bulletin.ensure_settings).enabled
