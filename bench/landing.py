@@ -103,7 +103,13 @@ def bench_one(database: str, args) -> float:
         python = sys.executable
         run([python, "manage.py", "migrate", "--no-input", "-v", "0"], env)
         run([python, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
-        run([python, "manage.py", "load_demo"], env)
+        try:
+            run([python, "manage.py", "load_demo"], env)
+        except subprocess.CalledProcessError as exc:
+            # A later app's demo step may fail on this database: the coops, the learning
+            # path and the kit's links come first, and are all this benchmark needs.
+            last = (exc.stderr or "").strip().splitlines()[-1:] or ["?"]
+            print(f"warning: load_demo failed ({last[0][:160]}); going on with what it loaded")
         code = run([python, "manage.py", "shell", "--no-imports", "-c", FIND_LINK], env)
         code = code.strip().splitlines()[-1]
         pages = [

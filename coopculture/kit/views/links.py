@@ -4,6 +4,7 @@ The coop middleware has resolved the coop, checked the role and opened the scope
 """
 
 from django.contrib import messages
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -148,7 +149,7 @@ def link_detail(request, coop_slug, link_id):
             "qr_data_uri": qr.svg_data_uri(url, scale=6),
             "print_guidance": _print_guidance(),
             "snippets": _snippets(coop=coop, url=url, link_text=link_text),
-            "visits": sum(c.visits for c in link.daily_counts.all()),
+            "visits": link.daily_counts.aggregate(n=Sum("visits"))["n"] or 0,
         },
     )
 
