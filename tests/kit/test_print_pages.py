@@ -120,3 +120,27 @@ def test_texts_over_their_limit_are_refused(coop, users, modules, client_for):
     assert "error-summary" in response.content.decode()
     with scopes_disabled():
         assert not KitSettings.objects.filter(coop=coop).exists()
+
+
+def test_the_kit_pages_keep_a_fixed_number_of_queries(
+    coop, other_coop, users, modules, client_for, django_assert_max_num_queries
+):
+    from coopculture.kit.models import BuildStatus, KitBatch, KitBuild
+
+    with scopes_disabled():
+        for n in range(30):
+            batch = KitBatch.objects.create()
+            for c in (coop, other_coop):
+                KitBuild.objects.create(
+                    coop=c, batch=batch, status=BuildStatus.DONE, pieces_done=n, pieces_total=n
+                )
+    client = client_for(users["admin"])
+    client.get(url("index", coop))  # first request: session, caches
+    with django_assert_max_num_queries(10):
+        assert client.get(url("index", coop)).status_code == 200
+    federation = client_for(users["federation"])
+    federation.get(reverse("kit_federation:batches"))
+    with django_assert_max_num_queries(10):
+        page = federation.get(reverse("kit_federation:batches"))
+    assert page.status_code == 200
+    assert page.content.decode().count("2/2") == 10  # the last 10 batches, each complete

@@ -27,7 +27,8 @@ def batch_list(request):
     batches = list(
         KitBatch.objects.select_related("requested_by").order_by("-created_at")[:BATCHES_SHOWN]
     )
-    rows = [{"batch": batch, "progress": print_services.batch_progress(batch)} for batch in batches]
+    progress = print_services.batches_progress(batches)
+    rows = [{"batch": batch, "progress": progress[batch.pk]} for batch in batches]
     return render(request, "kit/print/federation_batches.html", {"rows": rows})
 
 
