@@ -9,3 +9,6 @@ class KitConfig(AppConfig):
 
     def ready(self):
         from coopculture.kit import signals  # noqa: F401 (sign-in carries the first source)
+        from coopculture.kit.build_tasks import register_print_ticks  # print kit (k2)
+
+        register_print_ticks()

@@ -1,5 +1,7 @@
 """Background work of the print kit: "the whole kit" ZIP of one coop (print_services)."""
 
+from django.tasks import task
+
 from coopculture.coops.tasks import coop_task
 
 
@@ -11,3 +13,24 @@ def build_kit_task(coop, *, build_id: int) -> dict | None:
     if build is None:
         return None
     return {"status": build.status, "pieces": build.pieces_done}
+
+
+@task()
+def kit_housekeeping_task() -> dict:
+    from coopculture.kit.print_services import kit_housekeeping
+
+    return kit_housekeeping()
+
+
+def enqueue_housekeeping() -> None:
+    """The tick job (registered in kit/apps.py)."""
+    kit_housekeeping_task.enqueue()
+
+
+def register_print_ticks() -> None:
+    """Old archives deleted, interrupted builds recorded, once a day (kit/apps.py)."""
+    from datetime import timedelta
+
+    from coopculture.core import ticks
+
+    ticks.register("kit.print_housekeeping", every=timedelta(days=1))(enqueue_housekeeping)

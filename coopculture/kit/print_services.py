@@ -29,6 +29,10 @@ logger = logging.getLogger(__name__)
 # Builds still "queued" or "running" after this long are shown as stuck, and a new one
 # may be requested (a worker died): see kit_build_in_progress.
 STALE_AFTER = timezone.timedelta(minutes=30)
+# Archives are kept this long; the latest finished one of each coop is always kept.
+ARCHIVE_RETENTION = timezone.timedelta(days=30)
+# A build still "queued" or "running" this long after its request was interrupted.
+INTERRUPTED_AFTER = timezone.timedelta(hours=2)
 
 
 def _user_or_none(user):
@@ -181,3 +185,33 @@ def kit_build_run(*, coop, build_id: int) -> KitBuild | None:
 def kit_build_open(build: KitBuild):
     """The archive of a finished build, opened for reading (private storage)."""
     return build.archive.open("rb")
+
+
+def kit_housekeeping(*, now=None) -> dict:
+    """The daily tick's work: delete archives past ARCHIVE_RETENTION (keeping each coop's
+    latest), and record as failed the builds a stopped worker left unfinished."""
+    now = now or timezone.now()
+    deleted = interrupted = 0
+    with scopes_disabled():
+        latest = {}
+        for build in KitBuild.objects.filter(status=BuildStatus.DONE).exclude(archive="").order_by(
+            "coop_id", "-created_at"
+        ):
+            latest.setdefault(build.coop_id, build.pk)
+        for build in KitBuild.objects.filter(
+            status=BuildStatus.DONE, created_at__lt=now - ARCHIVE_RETENTION
+        ).exclude(archive=""):
+            if latest.get(build.coop_id) == build.pk:
+                continue
+            build.archive.delete(save=False)
+            KitBuild.objects.filter(pk=build.pk).update(archive="")
+            deleted += 1
+        interrupted = KitBuild.objects.filter(
+            status__in=[BuildStatus.QUEUED, BuildStatus.RUNNING],
+            created_at__lt=now - INTERRUPTED_AFTER,
+        ).update(
+            status=BuildStatus.FAILED,
+            error=_("Interrupted: the work stopped before the end. Prepare the kit again."),
+            finished_at=now,
+        )
+    return {"archives_deleted": deleted, "builds_interrupted": interrupted}

@@ -182,3 +182,42 @@ def test_the_federation_builds_every_active_coops_kit(
     for actor in ("admin", "editor", "animateur", "member"):
         assert client_for(users[actor]).get(response["Location"]).status_code == 404
         assert client_for(users[actor]).post(reverse("kit_federation:batches")).status_code == 404
+
+
+def test_housekeeping_deletes_old_archives_and_records_interrupted_builds(
+    coop, users, modules, client_for, settings
+):
+    from django.utils import timezone
+
+    from coopculture.core import ticks
+    from tests.tenancy import OBJECT_FACTORIES
+
+    assert "kit.print_housekeeping" in {job.name for job in ticks.registered_jobs()}
+    now = timezone.now()
+    with scopes_disabled():
+        ids = [OBJECT_FACTORIES["build_id"](coop) for _ in range(3)]
+        old, older, latest = (KitBuild.objects.get(public_id=i) for i in ids)
+        KitBuild.objects.filter(pk=old.pk).update(created_at=now - timezone.timedelta(days=40))
+        KitBuild.objects.filter(pk=older.pk).update(created_at=now - timezone.timedelta(days=50))
+        stuck = KitBuild.objects.create(coop=coop, status=BuildStatus.RUNNING, pieces_total=9)
+        KitBuild.objects.filter(pk=stuck.pk).update(created_at=now - timezone.timedelta(hours=3))
+        fresh = KitBuild.objects.create(coop=coop, status=BuildStatus.RUNNING, pieces_total=9)
+        paths = {b.pk: b.archive.path for b in (old, older, latest)}
+    result = print_services.kit_housekeeping(now=now)
+    assert result == {"archives_deleted": 2, "builds_interrupted": 1}
+    with scopes_disabled():
+        for build in (old, older, latest, stuck, fresh):
+            build.refresh_from_db()
+    import os
+
+    assert not old.archive and not older.archive and not os.path.exists(paths[old.pk])
+    assert latest.archive and os.path.exists(paths[latest.pk])
+    assert stuck.status == BuildStatus.FAILED and "Interrupted" in stuck.error
+    assert fresh.status == BuildStatus.RUNNING
+    page = client_for(users["admin"]).get(index_url(coop)).content.decode()
+    assert "No longer kept" in page or "Plus conservé" in page
+    # Once a day only: a second run finds nothing more.
+    assert print_services.kit_housekeeping(now=now) == {
+        "archives_deleted": 0,
+        "builds_interrupted": 0,
+    }
