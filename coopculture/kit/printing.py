@@ -322,7 +322,7 @@ def piece_context(*, coop, piece: Piece, texts=None, modules=None) -> dict:
         ]
     elif piece.kind == Kind.FORM:
         context["sessions"] = []  # the sessions issue fills it
-        context["blank_rows"] = range(12)
+        context["blank_rows"] = range(11)
     return context
 
 

@@ -23,7 +23,7 @@ from tests.learning.factories import make_module
 LONGEST_NAME = (
     "Société coopérative d'intérêt collectif d'habitat solidaire des Hauts-de-Seine Nord"
 )[:80]
-LONG_EMAIL = "vie.cooperative.et.accession@societe-cooperative-hauts-de-seine.example.org"
+LONG_EMAIL = "vie.cooperative.et.accession.sociale@societe-cooperative-hauts-de-seine.example.org"
 PX_TO_MM = 25.4 / 96
 
 
@@ -154,28 +154,44 @@ def _rect(box):
     return (box.position_x, box.position_y, box.position_x + box.width, box.position_y + box.height)
 
 
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
+
+
+def _border_rect(box):
+    x, y = box.border_box_x(), box.border_box_y()
+    return (x, y, x + box.border_width(), y + box.border_height())
+
+
 def layout_problems(document) -> list[str]:
-    """Text outside its page, or text running over other text (an absolutely placed block
-    covering the flow), on each page."""
+    """On each page: text or images outside the page, text running over other text or over
+    an image, and anything of the flow running under an absolutely placed block (the QR
+    and contact boxes anchored at the bottom of fixed layouts)."""
     problems = []
     for number, page in enumerate(document.pages, start=1):
-        texts = [
-            box
-            for box in _walk(page._page_box)
-            if isinstance(box, boxes.TextBox) and box.text.strip()
-        ]
-        for box in texts:
+        every = list(_walk(page._page_box))
+        texts = [box for box in every if isinstance(box, boxes.TextBox) and box.text.strip()]
+        images = [box for box in every if isinstance(box, boxes.ReplacedBox)]
+        for box in texts + images:
             left, top, right, bottom = _rect(box)
             if left < -0.5 or top < -0.5 or right > page.width + 0.5 or bottom > page.height + 0.5:
-                problems.append(f"page {number}: {box.text!r} is outside the page")
+                problems.append(f"page {number}: {getattr(box, 'text', '<img>')!r} is outside")
         for i, a in enumerate(texts):
-            ax0, ay0, ax1, ay1 = _rect(a)
             for b in texts[i + 1 :]:
-                bx0, by0, bx1, by1 = _rect(b)
-                overlap_x = min(ax1, bx1) - max(ax0, bx0)
-                overlap_y = min(ay1, by1) - max(ay0, by0)
-                if overlap_x > 1 and overlap_y > 1:
+                if _overlap(_rect(a), _rect(b)):
                     problems.append(f"page {number}: {a.text!r} runs over {b.text!r}")
+            for image in images:
+                if _overlap(_rect(a), _rect(image)):
+                    problems.append(f"page {number}: {a.text!r} runs over an image")
+        for anchored in every:
+            if not isinstance(anchored, boxes.BlockBox) or anchored.style["position"] != "absolute":
+                continue
+            inside = {id(box) for box in _walk(anchored)}
+            area = _border_rect(anchored)
+            for box in texts + images:
+                if id(box) not in inside and _overlap(_rect(box), area):
+                    text = getattr(box, "text", "<img>")
+                    problems.append(f"page {number}: {text!r} runs under a placed block")
     return problems
 
 
