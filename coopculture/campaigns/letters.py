@@ -152,7 +152,8 @@ def build_letters(*, coop, send_id: int) -> LetterBatch | None:
 
     with transaction.atomic():
         send = (
-            Send.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the version join.
+            Send.objects.select_for_update(of=("self",))
             .select_related("version")
             .filter(coop=coop, pk=send_id)
             .first()
