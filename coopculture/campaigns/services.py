@@ -4,6 +4,7 @@ c2 (staff pages, automations, bulletin, letters) builds on these:
   version_freeze(message=...)            -> MessageVersion (reused while nothing changed)
   send_start(coop=, send=, members=...)  -> builds the ledger, sets SENDING, enqueues the worker
   suppression_add / is_suppressed / email_hash
+  send_pause / send_resume               -> stop at the next batch / carry on from the ledger
   unsubscribe(coop=, recipient=)         -> consent withdrawal through members.services
   click_record(...)                      -> counts a click, returns the target URL
 """
@@ -235,6 +236,30 @@ def send_start(*, coop, send: Send, members=None, actor=None, news=None) -> dict
     send.refresh_from_db()
     transaction.on_commit(lambda: tasks.enqueue_send(coop_id=coop.pk, send_id=send.pk))
     return counts
+
+
+def send_pause(*, coop, send: Send, reason: str = "") -> bool:
+    """Stop a send that is going out; takes effect at the worker's next batch (at most
+    CAMPAIGNS_BATCH_SIZE more messages). True when it was sending."""
+    ensure_same_coop(coop, send)
+    return bool(
+        Send.objects.filter(pk=send.pk, coop=coop, status=SendStatus.SENDING).update(
+            status=SendStatus.PAUSED, paused_reason=reason[:200]
+        )
+    )
+
+
+def send_resume(*, coop, send: Send) -> bool:
+    """Carry on a paused send where it stopped (the ledger says where)."""
+    from coopculture.campaigns import tasks
+
+    ensure_same_coop(coop, send)
+    resumed = Send.objects.filter(pk=send.pk, coop=coop, status=SendStatus.PAUSED).update(
+        status=SendStatus.SENDING, paused_reason="", worker_due_at=timezone.now()
+    )
+    if resumed:
+        transaction.on_commit(lambda: tasks.enqueue_send(coop_id=coop.pk, send_id=send.pk))
+    return bool(resumed)
 
 
 # --- Unsubscribe and clicks ----------------------------------------------------------------

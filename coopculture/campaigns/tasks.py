@@ -68,7 +68,8 @@ def enqueue_send(*, coop_id: int, send_id: int, run_after=None) -> None:
 
 def resume_sends() -> list[int]:
     """Tick job: sends in SENDING whose worker is overdue (killed, or its delayed run was
-    lost) get a new worker; scheduled sends whose time has come start. Idempotent."""
+    lost) get a new worker task. Idempotent. (Scheduled sends are started by the
+    automations' tick, campaigns.automations.start_due_scheduled, after approval.)"""
     from django.db import transaction
 
     from coopculture.campaigns.models import Send, SendStatus
@@ -90,26 +91,4 @@ def resume_sends() -> list[int]:
                 transaction.on_commit(
                     lambda s=send_id, c=coop_id: enqueue_send(coop_id=c, send_id=s)
                 )
-        due = list(
-            Send.objects.filter(
-                status=SendStatus.SCHEDULED, scheduled_at__lte=now, coop__is_active=True
-            ).values_list("pk", "coop_id")
-        )
-    for send_id, coop_id in due:
-        start_scheduled_task.enqueue(coop_id=coop_id, send_id=send_id)
     return resumed
-
-
-@coop_task
-def start_scheduled_task(coop, *, send_id: int) -> dict | None:
-    """Start a scheduled (approved) send whose time has come: build its ledger, send."""
-    from coopculture.campaigns.models import Send, SendStatus
-    from coopculture.campaigns.services import send_start
-
-    claimed = Send.objects.filter(
-        pk=send_id, coop=coop, status=SendStatus.SCHEDULED, scheduled_at__lte=timezone.now()
-    ).update(status=SendStatus.APPROVED)
-    if not claimed:
-        return None
-    send = Send.objects.get(pk=send_id, coop=coop)
-    return send_start(coop=coop, send=send)

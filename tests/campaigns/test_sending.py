@@ -210,3 +210,75 @@ def test_transactional_mail_keeps_its_own_mailer_and_sender(coop, settings, mail
     assert message.from_email.endswith("<lettre@culture-coop.example.org>")
     assert settings.TRANSACTIONAL_MAILER != settings.BULK_MAILER
     assert settings.DEFAULT_FROM_EMAIL != settings.BULK_FROM_EMAIL
+
+
+@pytest.mark.django_db
+def test_the_daily_rate_pauses_until_the_next_day_and_drops_nothing(coop, smtp_mailers):
+    import datetime as dt
+
+    from django.test import TestCase
+    from django.utils import timezone
+
+    from coopculture.campaigns.models import SendRateSettings
+    from coopculture.campaigns.tasks import resume_sends
+
+    with scopes_disabled():
+        SendRateSettings.objects.create(coop=coop, per_second=100, per_day=2)
+    members = make_members(coop, 3)
+    send = make_send(coop)
+    start(coop, send)
+    assert len(smtp_mailers.messages) == 2
+    with scopes_disabled():
+        send.refresh_from_db()
+        assert send.status == SendStatus.SENDING
+        tomorrow = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+        assert send.worker_due_at == tomorrow + dt.timedelta(days=1)  # comes back then
+        assert sorted(states(send).values()) == ["queued", "sent", "sent"]
+        # The next day: yesterday's messages no longer count.
+        Recipient.objects.filter(send=send, state="sent").update(
+            sent_at=timezone.now() - dt.timedelta(days=1)
+        )
+        Send.objects.filter(pk=send.pk).update(worker_due_at=timezone.now())
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        resume_sends()
+    assert sorted(m["To"] for m in smtp_mailers.messages) == sorted(m.email for m in members)
+    assert set(states(send).values()) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_the_rate_per_second_paces_the_worker(coop, smtp_mailers):
+    import time
+
+    from coopculture.campaigns.models import SendRateSettings
+
+    with scopes_disabled():
+        SendRateSettings.objects.create(coop=coop, per_second=10, per_day=1000)
+    make_members(coop, 12)
+    send = make_send(coop)
+    started = time.monotonic()
+    start(coop, send)
+    assert len(smtp_mailers.messages) == 12
+    assert time.monotonic() - started >= 1.0  # 12 messages at 10 per second
+
+
+@pytest.mark.django_db
+def test_a_paused_send_stops_and_resumes_where_it_stopped(coop, smtp_mailers, settings):
+    from django.test import TestCase
+
+    from coopculture.campaigns import services
+    from coopculture.coops.scoping import coop_scope
+
+    settings.CAMPAIGNS_BATCH_SIZE = 2
+    members = make_members(coop, 5)
+    send = make_send(coop)
+    # Started, but paused before its worker ran (the on-commit enqueue is not run here).
+    with coop_scope(coop):
+        services.send_start(coop=coop, send=send)
+        assert services.send_pause(coop=coop, send=send, reason="Relire le texte")
+        from coopculture.campaigns.sending import send_batch
+
+        assert send_batch(coop=coop, send_id=send.pk).done  # a paused send sends nothing
+    assert smtp_mailers.messages == []
+    with TestCase.captureOnCommitCallbacks(execute=True), coop_scope(coop):
+        assert services.send_resume(coop=coop, send=send)
+    assert sorted(m["To"] for m in smtp_mailers.messages) == sorted(m.email for m in members)
