@@ -100,7 +100,9 @@ def test_editor_writes_a_campaign_with_mooc_blocks_and_chooses_its_recipients(
     assert "4 coopérateurs parmi les destinataires" in detail
 
 
-def test_the_preview_is_the_real_email_for_a_sample_member(coop, users, client_for, demo_path):
+def test_the_preview_is_the_real_email_for_a_sample_member(
+    coop, other_coop, users, client_for, demo_path
+):
     editor = client_for(users["editor"])
     send = write_campaign(editor, coop)
     [_first, paul] = make_members(coop, 2)
@@ -108,13 +110,21 @@ def test_the_preview_is_the_real_email_for_a_sample_member(coop, users, client_f
         Send.objects.filter(pk=send.pk).update(segment={})
     page = editor.get(base(coop) + f"{send.public_id}/apercu/?membre={paul.public_id}")
     html = page.content.decode()
-    srcdoc = unescape(re.search(r'srcdoc="([^"]*)"', html, flags=re.S).group(1))
-    assert f"Bonjour {paul.first_name}," in srcdoc
-    assert 'style="' in srcdoc  # the inlined HTML, as sent
-    assert "Une coopérative Hlm en 3 minutes" in srcdoc
-    assert "Ma check-list du jour de livraison" in srcdoc  # the leaflet
-    assert "Votre prochain module" in srcdoc
-    assert "sandbox" in html  # no script, no form in the preview frame
+    frame_url = unescape(re.search(r'<iframe[^>]* sandbox src="([^"]*)"', html).group(1))
+    assert frame_url == base(coop) + f"{send.public_id}/apercu/courriel/?membre={paul.public_id}"
+    frame = editor.get(frame_url)
+    email = frame.content.decode()
+    assert f"Bonjour {paul.first_name}," in email
+    assert 'style="' in email  # the inlined HTML, as sent
+    assert "Une coopérative Hlm en 3 minutes" in email
+    assert "Ma check-list du jour de livraison" in email  # the leaflet
+    assert "Votre prochain module" in email
+    # Its own policy: inline styles yes, scripts no, framed by our pages only.
+    policy = frame["Content-Security-Policy"]
+    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy
+    assert "frame-ancestors 'self'" in policy and "script-src" not in policy
+    assert frame["X-Frame-Options"] == "SAMEORIGIN"
+    assert client_for(users["other_admin"]).get(frame_url).status_code == 404
     assert f"{paul.first_name}, venez visiter le chantier" in unescape(html)  # the subject
     assert "<pre>" in html and "Le chantier ouvre ses portes samedi." in html  # plain text
 
@@ -157,7 +167,7 @@ def test_only_an_admin_approves_then_it_leaves_once(
     # The admin sees the count and the preview, then sends it now.
     page = " ".join(unescape(admin.get(approve).content.decode()).split())
     assert "3 coopérateurs parmi les destinataires" in page
-    assert "srcdoc=" in page and "Écrit par editor@coop-a.example.org" in page
+    assert "/apercu/courriel/" in page and "Écrit par editor@coop-a.example.org" in page
     with django_capture_on_commit_callbacks(execute=True):
         assert admin.post(approve, {"when": "now"}).status_code == 302
     messages = smtp_mailers.wait_for(3)

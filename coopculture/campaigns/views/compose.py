@@ -16,11 +16,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csp import csp_override
 
 from coopculture.campaigns import automations, bulletin, letters, rendering, segments, services
 from coopculture.campaigns.forms import (
@@ -367,14 +371,9 @@ def send_detail(request, coop_slug, send_id):
     )
 
 
-@coop_permission_required("campaigns.view")
-def send_preview(request, coop_slug, send_id):
-    """The email as a sample member of the recipients would get it: the HTML in a
-    sandboxed iframe (srcdoc), and the plain-text part."""
-    coop = request.coop
-    send = access_send(coop=coop, public_id=send_id)
-    if refused := _refuse(request):
-        return refused
+def _send_preview(request, coop, send):
+    """(preview, samples, member) of a send: the draft's text, or the frozen version once
+    approved, for the sample member chosen (?membre=) among its first recipients."""
     samples = _sample_members(coop, send)
     member = _pick_member(request, samples)
     message = send.message
@@ -387,11 +386,69 @@ def send_preview(request, coop_slug, send_id):
             blocks=send.version.blocks,
         )
     preview = render_preview(coop=coop, message=message, member=member, news=_news_for(coop, send))
+    return preview, samples, member
+
+
+def _frame_url(request, name, **kwargs) -> str:
+    url = reverse(f"campaigns_staff:{name}", kwargs={"coop_slug": request.coop.slug, **kwargs})
+    if member := request.GET.get("membre"):
+        url += "?" + urlencode({"membre": member})
+    return url
+
+
+# The email's own HTML, shown in an iframe of the staff pages: it needs its inline styles
+# (the app's policy forbids them), and nothing else. No script can run: the iframe is
+# sandboxed and this policy allows none; only our pages may frame it.
+PREVIEW_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", settings.SITE_URL.rstrip("/")],
+    "frame-ancestors": [CSP.SELF],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+
+def _frame_response(html: str) -> HttpResponse:
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    response.headers["Cache-Control"] = "no-store, private"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@coop_permission_required("campaigns.view")
+def send_preview(request, coop_slug, send_id):
+    """The email as a sample member of the recipients would get it: the HTML in a
+    sandboxed iframe (its own address, send_preview_frame), and the plain-text part."""
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request):
+        return refused
+    preview, samples, member = _send_preview(request, coop, send)
     return render(
         request,
         "campaigns/staff/send_preview.html",
-        {"coop": coop, "send": send, "preview": preview, "samples": samples, "member": member},
+        {
+            "coop": coop,
+            "send": send,
+            "preview": preview,
+            "samples": samples,
+            "member": member,
+            "frame_url": _frame_url(request, "send-preview-frame", send_id=send.public_id),
+        },
     )
+
+
+@coop_permission_required("campaigns.view")
+@xframe_options_sameorigin
+@csp_override(PREVIEW_CSP)
+def send_preview_frame(request, coop_slug, send_id):
+    coop = request.coop
+    send = access_send(coop=coop, public_id=send_id)
+    if refused := _refuse(request):
+        return refused
+    preview, _samples, _member = _send_preview(request, coop, send)
+    return _frame_response(preview["html"])
 
 
 @coop_permission_required("campaigns.compose")
@@ -520,9 +577,7 @@ def campaign_approve(request, coop_slug, send_id):
         else:
             messages.success(request, _("Approved: sending has started."))
         return redirect(_send_url(coop, send))
-    samples = _sample_members(coop, send)
-    member = samples[0] if samples else None
-    preview = render_preview(coop=coop, message=send.message, member=member)
+    preview, _samples, member = _send_preview(request, coop, send)
     return render(
         request,
         "campaigns/staff/campaign_approve.html",
@@ -532,6 +587,7 @@ def campaign_approve(request, coop_slug, send_id):
             "form": form,
             "preview": preview,
             "member": member,
+            "frame_url": _frame_url(request, "send-preview-frame", send_id=send.public_id),
             "figures": segments.segment_breakdown(
                 coop=coop, segment=send.segment or {}, purpose=send.purpose
             ),
@@ -629,12 +685,7 @@ def automation_edit(request, coop_slug, kind):
             )
         messages.success(request, _("Automation saved."))
         return redirect("campaigns_staff:automation-list", coop_slug=coop.slug)
-    samples = list(member_selectors.member_list(coop=coop)[:1])
-    preview = render_preview(
-        coop=coop,
-        message=automations.example_message(coop=coop, setting=setting),
-        member=samples[0] if samples else None,
-    )
+    preview = _automation_preview(coop, setting)
     return render(
         request,
         "campaigns/staff/automation_form.html",
@@ -647,8 +698,30 @@ def automation_edit(request, coop_slug, kind):
             "description": automations.DESCRIPTIONS[kind],
             "placeholders": automations.PLACEHOLDERS.get(kind, ()),
             "preview": preview,
+            "frame_url": _frame_url(request, "automation-preview", kind=kind),
         },
     )
+
+
+def _automation_preview(coop, setting) -> dict:
+    samples = list(member_selectors.member_list(coop=coop)[:1])
+    return render_preview(
+        coop=coop,
+        message=automations.example_message(coop=coop, setting=setting),
+        member=samples[0] if samples else None,
+    )
+
+
+@coop_permission_required("campaigns.compose")
+@xframe_options_sameorigin
+@csp_override(PREVIEW_CSP)
+def automation_preview(request, coop_slug, kind):
+    coop = request.coop
+    kind = _automation_kind(kind)
+    if refused := _refuse(request):
+        return refused
+    setting = automations.ensure_settings(coop=coop)[kind]
+    return _frame_response(_automation_preview(coop, setting)["html"])
 
 
 @coop_permission_required("campaigns.compose")
@@ -695,13 +768,7 @@ def bulletin_page(request, coop_slug):
         )
         messages.success(request, _("Bulletin saved."))
         return redirect("campaigns_staff:bulletin", coop_slug=coop.slug)
-    samples = list(member_selectors.member_list(coop=coop)[:1])
-    preview = render_preview(
-        coop=coop,
-        message=settings_row.message,
-        member=samples[0] if samples else None,
-        news=news if news.pk else None,
-    )
+    preview = _bulletin_preview(coop, settings_row, news)
     past = list(Send.objects.filter(coop=coop, kind=SendKind.BULLETIN).order_by("-created_at")[:12])
     return render(
         request,
@@ -716,9 +783,33 @@ def bulletin_page(request, coop_slug):
             "next_date": bulletin.next_bulletin_date(settings_row=settings_row),
             "can_switch": can_switch,
             "preview": preview,
+            "frame_url": _frame_url(request, "bulletin-preview"),
             "past": past,
         },
     )
+
+
+def _bulletin_preview(coop, settings_row, news) -> dict:
+    samples = list(member_selectors.member_list(coop=coop)[:1])
+    return render_preview(
+        coop=coop,
+        message=settings_row.message,
+        member=samples[0] if samples else None,
+        news=news if news is not None and news.pk else None,
+    )
+
+
+@coop_permission_required("campaigns.compose")
+@xframe_options_sameorigin
+@csp_override(PREVIEW_CSP)
+def bulletin_preview(request, coop_slug):
+    coop = request.coop
+    if refused := _refuse(request):
+        return refused
+    settings_row = bulletin.ensure_settings(coop=coop)
+    month = bulletin.next_bulletin_month(coop=coop, settings_row=settings_row)
+    news = BulletinNews.objects.filter(coop=coop, month=month).first()
+    return _frame_response(_bulletin_preview(coop, settings_row, news)["html"])
 
 
 __all__ = ["access_send", "dt", "render_preview", "send_figures"]
