@@ -158,6 +158,15 @@ def child(step: str, arg, env) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
+def batch_pieces(db: Path, batch_id: int) -> int:
+    with sqlite3.connect(db, timeout=30) as connection:
+        (total,) = connection.execute(
+            "SELECT coalesce(sum(pieces_done), 0) FROM kit_kitbuild WHERE batch_id = ?",
+            (batch_id,),
+        ).fetchone()
+    return total
+
+
 def batch_state(db: Path, batch_id: int) -> dict:
     with sqlite3.connect(db, timeout=30) as connection:
         rows = connection.execute(
@@ -266,7 +275,7 @@ def main() -> int:
         verdict = "ok" if elapsed <= BATCH_BUDGET_S and not state.get("failed") else "OVER"
         failed |= verdict != "ok"
         done = state.get("done", 0)
-        pieces = done * flyer["pieces"]
+        pieces = batch_pieces(db, batch_id)
         print(
             f"(b) whole kit of {args.coops} coops, {args.workers} db_worker processes: "
             f"{elapsed:.1f} s (enqueue {enqueued['enqueue_s']:.1f} s), {done} done, "
@@ -275,7 +284,7 @@ def main() -> int:
         print(
             f"    {elapsed / max(done, 1) * args.workers:.2f} s of a worker per coop, "
             f"about {elapsed * args.workers / max(pieces, 1) * 1000:.0f} ms per piece "
-            f"(~{pieces} pieces)"
+            f"({pieces} PDFs)"
         )
         durations = task_durations(db)
         if durations:
