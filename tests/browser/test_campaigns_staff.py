@@ -72,6 +72,10 @@ BASE = "/gestion/coop-a/envois/"
 )
 def test_pages_without_violations(page, live_server, users, data, name, path):
     staff_page(page, live_server, users, BASE + path)
+    if page.locator("iframe.mail-preview__frame").count():
+        # The email's preview: its own page, loaded in the frame, showing the email.
+        email = page.frame_locator("iframe.mail-preview__frame").locator("body")
+        expect(email).to_contain_text("Coop A")
     screenshot(page, name)
     assert_clean(page)
 
