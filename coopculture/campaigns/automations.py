@@ -587,7 +587,9 @@ def run_cycle(*, coop, now=None) -> dict:
         letters.build_letters(coop=coop, send_id=send_id)
         for send_id in sends_with_letters_to_build(coop=coop)
     ]
+    purged = letters.purge_old_letters(coop=coop, now=now)
     return {
+        "letters_purged": purged,
         "scheduled": len(scheduled),
         "automations": len(automated),
         "bulletins": len(bulletins),
@@ -610,7 +612,8 @@ def build_letters_task(coop, *, send_id: int):
 
 def coops_with_work(now=None) -> list[int]:
     """Coops that have something periodic to look at (cheap queries, across coops)."""
-    from coopculture.campaigns.models import BulletinSettings
+    from coopculture.campaigns import letters
+    from coopculture.campaigns.models import BulletinSettings, LetterBatch
     from coopculture.coops.models import Coop
 
     now = now or timezone.now()
@@ -626,6 +629,11 @@ def coops_with_work(now=None) -> list[int]:
             Recipient.objects.filter(state=RecipientState.LETTER, letter_batch__isnull=True)
             .values_list("coop_id", flat=True)
             .distinct()
+        )
+        ids |= set(
+            LetterBatch.objects.filter(created_at__lt=now - letters.LETTER_RETENTION)
+            .exclude(file="")
+            .values_list("coop_id", flat=True)
         )
         active = set(Coop.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
     return sorted(active)

@@ -18,6 +18,7 @@ item of the message (or the member's next item or module), with the address prin
 it for those who type it.
 """
 
+import datetime as dt
 import re
 
 from django.core.files.base import ContentFile
@@ -32,6 +33,9 @@ from coopculture.core import qr
 from coopculture.core.pdf import render_pdf
 from coopculture.learning import api as learning_api
 
+# The printed letters hold names and addresses: their PDF is deleted after this time (the
+# ledger keeps that a letter was made). Staff print them within days.
+LETTER_RETENTION = dt.timedelta(days=30)
 TEXT_LIMIT = 2200  # characters of text that fit on the page with the address and QR code
 ADDRESS_LINES = 6
 MOOC_BLOCKS = ("video", "testimonial", "leaflet")
@@ -177,3 +181,16 @@ def build_letters(*, coop, send_id: int) -> LetterBatch | None:
         batch.file.save(f"{send.public_id}-{batch.public_id}.pdf", ContentFile(pdf), save=True)
         Recipient.objects.filter(pk__in=[row.pk for row in rows]).update(letter_batch=batch)
     return batch
+
+
+def purge_old_letters(*, coop, now=None) -> int:
+    """Delete the PDFs of letter batches older than LETTER_RETENTION; how many."""
+    now = now or timezone.now()
+    purged = 0
+    for batch in LetterBatch.objects.filter(
+        coop=coop, created_at__lt=now - LETTER_RETENTION
+    ).exclude(file=""):
+        batch.file.delete(save=False)
+        LetterBatch.objects.filter(pk=batch.pk).update(file="")
+        purged += 1
+    return purged

@@ -184,3 +184,28 @@ def test_a_member_without_address_is_flagged_on_the_letter(coop, demo_path, smtp
     with scopes_disabled():
         pdf = read_file(LetterBatch.objects.get(send=send))
     assert "ADRESSE MANQUANTE" in pdf_pages_text(pdf)[0]
+
+
+def test_letter_pdfs_are_deleted_after_thirty_days(coop, demo_path, smtp_mailers):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    make_members(coop, 1, preferred_channel=Channel.POST)
+    send = make_campaign(coop)
+    start_campaign(coop, send)
+    with scopes_disabled():
+        batch = LetterBatch.objects.get(send=send)
+        path = batch.file.path
+    assert Path(path).exists()
+    soon = timezone.now() + dt.timedelta(days=29)
+    assert run_in_coop(coop, automations.run_cycle, now=soon)["letters_purged"] == 0
+    later = timezone.now() + dt.timedelta(days=31)
+    assert coop.pk in automations.coops_with_work(now=later)
+    assert run_in_coop(coop, automations.run_cycle, now=later)["letters_purged"] == 1
+    assert not Path(path).exists()
+    with scopes_disabled():
+        batch.refresh_from_db()
+        assert not batch.file
+        # The ledger still says a letter was made.
+        assert Recipient.objects.get(send=send).state == RecipientState.LETTER
