@@ -115,17 +115,19 @@ class BatchOutcome:
     notes: list[str] = field(default_factory=list)
 
 
-_prepared_cache: dict[int, rendering.PreparedVersion] = {}
+_prepared_cache: dict[tuple, rendering.PreparedVersion] = {}
 
 
 def prepared_version(send: Send) -> rendering.PreparedVersion:
-    prepared = _prepared_cache.get(send.version_id)
+    """The send's version, split once per process. Keyed by more than the id: a version
+    row never changes, but a test database may give a new row an old id."""
+    version = send.version
+    key = (version.pk, version.coop_id, version.content_hash, version.created_at)
+    prepared = _prepared_cache.get(key)
     if prepared is None:
         if len(_prepared_cache) > 20:
             _prepared_cache.clear()
-        prepared = _prepared_cache[send.version_id] = rendering.PreparedVersion(
-            send.version, send.coop
-        )
+        prepared = _prepared_cache[key] = rendering.PreparedVersion(version, send.coop)
     return prepared
 
 

@@ -18,6 +18,9 @@ from tests.members.factories import make_programme
 pytestmark = pytest.mark.django_db
 
 BUDGET = 10
+# The member page also runs each app's timeline provider: campaigns adds one query (what
+# the member received, whatever the number of sends).
+MEMBER_PAGE_BUDGET = BUDGET + 1
 _refs = itertools.count(1)
 
 
@@ -137,4 +140,4 @@ def test_the_member_page_keeps_a_fixed_number_of_queries(coop, users, client_for
                 source="phone",
                 recorded_by=users["editor"],
             )
-    assert count_queries(client, url) == small <= BUDGET
+    assert count_queries(client, url) == small <= MEMBER_PAGE_BUDGET
