@@ -443,7 +443,8 @@ def _qp(text: str) -> bytes:
 
 def _encode_subject(subject: str) -> bytes:
     """RFC 2047 encoded words (base64, UTF-8), each under 76 characters, folded."""
-    subject = " ".join(subject.split())
+    # Line breaks and tabs become spaces; no-break spaces stay (French typography).
+    subject = " ".join(re.split(r"[ \t\r\n]+", subject.strip(" \t\r\n")))
     if subject.isascii() and len(subject) < 68:
         return subject.encode()
     words, chunk = [], ""

@@ -118,7 +118,9 @@ def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: li
     user_ids = [row["user_id"] for row in rows if row["user_id"]]
     chosen: dict[int, dict] = {row["id"]: {} for row in rows}
     if "next_item" in slots:
-        order = list(version.fragments["next_item"].keys())
+        # The coop's path order, not the JSON's: PostgreSQL's jsonb does not keep key order.
+        rendered = version.fragments["next_item"]
+        order = [i.key for i in learning_api.mail_items(coop=coop) if i.key in rendered]
         seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids)
         already_sent: dict[int, set[str]] = {}
         for member_id, variables in (
