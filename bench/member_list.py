@@ -16,10 +16,12 @@ p50/p95/p99 per page next to the budget (DESIGN.md §6: p95 under 200 ms at 50 c
 users on 2 cores).
 
 Pages: the first page of the list, a filtered and searched page, a filter on consent and
-channel, and a deep page (page 500, for information: OFFSET grows with the page number).
-The "alone" column is the median latency of one user alone (the cost of one request).
-PostgreSQL runs with JIT off (config/settings/base.py). Each page is requested first with
-a cold count cache (members/listing.py): the warm-up pays for the count once.
+channel, a deep page (page 500, for information: OFFSET grows with the page number), and
+random pages between 2 and 999, which the results cache has mostly not seen. The list's
+count and its rendered results are cached under a version bumped by every change of the
+coop's members (members/listing.py): the warm-up pays for them once per page; the "random
+pages" row shows the cost without that cache. The "alone" column is the median latency of
+one user alone (the cost of one request). PostgreSQL runs with JIT off.
 """
 
 import argparse
@@ -44,6 +46,7 @@ PAGES = {
     "filtered + search": f"/gestion/{SLUG}/membres/?q=mar&stage=en_chantier&has_email=yes",
     "consent + channel": f"/gestion/{SLUG}/membres/?consent=bulletin&channel=email",
     "page 500 (info)": f"/gestion/{SLUG}/membres/?page=500",
+    "random pages, cold": f"/gestion/{SLUG}/membres/?page={{n}}",
 }
 INFO_ONLY = {"page 500 (info)"}
 

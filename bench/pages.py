@@ -82,6 +82,7 @@ def measure(
     """`total` GETs of `path` by `users` concurrent clients, each on its own keep-alive
     connection; returns the latencies in ms.
 
+    `path` may hold "{n}": each request then asks for a random number (2-999) there.
     think: each user waits a random 0.5-1.5 x `think` seconds after each answer (reading
     the page) and before its first request (users do not all arrive at once); 0 is a
     closed loop without think time: 50 requests always in flight, a stress test rather
@@ -92,8 +93,10 @@ def measure(
     lock = threading.Lock()
     headers = headers or {}
 
-    def get(conn):
-        conn.request("GET", path, headers=headers)
+    def get(conn, rng):
+        # "{n}" in the path: a random number per request (pages no cache has seen).
+        target = path.replace("{n}", str(rng.randint(2, 999))) if "{n}" in path else path
+        conn.request("GET", target, headers=headers)
         response = conn.getresponse()
         return response, response.read()
 
@@ -106,13 +109,13 @@ def measure(
         for _ in range(per_user):
             start = time.perf_counter()
             try:
-                response, body = get(conn)
+                response, body = get(conn, rng)
             except (http.client.RemoteDisconnected, ConnectionResetError):
                 # uvicorn closed an idle keep-alive connection just then: reconnect.
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 start = time.perf_counter()
-                response, body = get(conn)
+                response, body = get(conn, rng)
             if response.status != 200 or expect not in body:
                 raise SystemExit(f"{path} answered {response.status} (or without {expect!r})")
             mine.append((time.perf_counter() - start) * 1000)

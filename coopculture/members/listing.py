@@ -1,7 +1,8 @@
 """The member list's counts, computed once per change of the coop's members.
 
 Counting 50,000 members with filters costs tens of milliseconds on PostgreSQL and is the
-same answer on every page of the list and for every staff member until something changes.
+same answer on every page of the list and for every staff member until something changes;
+so is a page of results (the rows' stages, programmes and consents, rendered).
 `MemberListVersion` is bumped by every write that can change a list (model signals for
 single saves and deletes, explicit calls for bulk writes: the import, erasure, profile
 ends); counts are cached under the version, so a stale count is never served, even by
@@ -20,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 
 from coopculture.members.models import (
     ConsentRecord,
@@ -67,16 +69,37 @@ def _create(coop_id: int) -> int:
             return MemberListVersion.objects.get(coop_id=coop_id).version
 
 
-def cached_count(*, coop, filters: dict, today, queryset) -> int:
+def cached_count(*, coop, filters: dict, today, queryset, list_version: int | None = None) -> int:
     digest = hashlib.sha256(json.dumps(filters, sort_keys=True, default=str).encode()).hexdigest()[
         :24
     ]
-    key = f"members:count:{coop.pk}:{version(coop.pk)}:{today.isoformat()}:{digest}"
+    if list_version is None:
+        list_version = version(coop.pk)
+    key = f"members:count:{coop.pk}:{list_version}:{today.isoformat()}:{digest}"
     count = cache.get(key)
     if count is None:
         count = queryset.count()
         cache.set(key, count, COUNT_TTL)
     return count
+
+
+RESULTS_TTL = 5 * 60  # seconds
+
+
+def cached_results(*, coop, request, today, build, list_version: int):
+    """The rendered results of a member list page, built once per change of the coop's
+    members for the same query string (filters, page) and day; `build()` returns the
+    picklable value to keep (the table's HTML and the page numbers)."""
+    query = sorted(request.GET.lists())
+    digest = hashlib.sha256(
+        json.dumps([query, get_language(), today.isoformat()]).encode()
+    ).hexdigest()[:24]
+    key = f"members:results:{coop.pk}:{list_version}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, RESULTS_TTL)
+    return value
 
 
 class CountedPaginator(Paginator):

@@ -16,10 +16,12 @@ from django.db import models, transaction
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,7 +91,9 @@ def _paginate(request, queryset):
     return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
-def paginate_members(request, coop, filters: dict, *, cache_count: bool = True):
+def paginate_members(
+    request, coop, filters: dict, *, cache_count: bool = True, list_version: int | None = None
+):
     """A page of `member_list(filters)` and its table rows, in four queries whatever the
     page: the list version (the count is cached under it: members/listing.py), the page's
     ids (the filters and the sort only), the page's members with their annotations (stage,
@@ -98,7 +102,11 @@ def paginate_members(request, coop, filters: dict, *, cache_count: bool = True):
     ids = selectors.member_list(coop=coop, filters=filters).values_list("pk", flat=True)
     if cache_count:
         count = listing.cached_count(
-            coop=coop, filters=filters, today=timezone.localdate(), queryset=ids
+            coop=coop,
+            filters=filters,
+            today=timezone.localdate(),
+            queryset=ids,
+            list_version=list_version,
         )
     else:
         count = ids.count()
@@ -161,15 +169,38 @@ def member_list(request, coop_slug):
         purposes=selectors.purpose_choices(coop),
     )
     filters = form.filters()
-    page, rows = paginate_members(request, coop, filters)
+    is_filtered = bool(filters)
+
+    list_version = listing.version(coop.pk)
+
+    def build() -> dict:
+        page, rows = paginate_members(request, coop, filters, list_version=list_version)
+        html = ""
+        if rows:
+            html = render_to_string(
+                "members/staff/_member_results.html",
+                {"page_obj": page, "rows": rows, "is_filtered": is_filtered},
+                request=request,
+            )
+        return {"html": html, "number": page.number, "num_pages": page.paginator.num_pages}
+
+    # The same results for every staff member until the coop's members change (listing).
+    results = listing.cached_results(
+        coop=coop,
+        request=request,
+        today=timezone.localdate(),
+        build=build,
+        list_version=list_version,
+    )
     return render(
         request,
         "members/staff/member_list.html",
         {
             "form": form,
-            "is_filtered": bool(filters),
-            "page_obj": page,
-            "rows": rows,
+            "is_filtered": is_filtered,
+            "results_html": mark_safe(results["html"]),  # noqa: S308 (rendered by us, escaped)
+            "page_number": results["number"],
+            "num_pages": results["num_pages"],
             "import_url": _import_url(coop),
         },
     )
