@@ -48,7 +48,7 @@ PAGES = {
     "page 500 (info)": f"/gestion/{SLUG}/membres/?page=500",
     "random pages, cold": f"/gestion/{SLUG}/membres/?page={{n}}",
 }
-INFO_ONLY = {"page 500 (info)"}
+INFO_ONLY = {"page 500 (info)", "random pages, cold"}
 
 LAST_NAMES = [
     "Martin",
