@@ -145,6 +145,19 @@ def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: li
     return chosen
 
 
+def _refused(send: Send, consent: bool | None) -> bool:
+    """Campaigns and bulletins need the member's consent to the send's purpose (opt-in).
+    Life-cycle automations tell members about their own home and membership (a reservation,
+    a delivery date that moves, the co-ownership, the general assembly): they rest on the
+    membership relationship (DOMAIN.md §5), so they reach every member who has not said no;
+    an unsubscribe from one of them records that no. Test sends go to staff only."""
+    if send.kind == SendKind.TEST:
+        return False
+    if send.kind == SendKind.AUTOMATION:
+        return consent is False
+    return not consent
+
+
 def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
     """One ledger row per member of `members` (a queryset), created in bulk chunks. Rows
     that already exist are kept as they are (unique (send, member)): building twice adds
@@ -169,7 +182,7 @@ def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
         objects = []
         for row in rows:
             email = row["email"] or ""
-            if send.kind != SendKind.TEST and not row["_consent"]:
+            if _refused(send, row["_consent"]):
                 state = RecipientState.NO_CONSENT
             elif row["preferred_channel"] == Channel.POST:
                 state = RecipientState.LETTER

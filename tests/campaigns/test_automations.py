@@ -18,9 +18,10 @@ from coopculture.campaigns.models import (
     Send,
     SendKind,
 )
+from coopculture.coops.scoping import coop_scope
 from coopculture.core import ticks
 from coopculture.members.models import Channel, Purpose
-from coopculture.members.services import programme_change_expected_delivery
+from coopculture.members.services import consent_record, programme_change_expected_delivery
 from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
 from tests.campaigns.factories import make_members
 from tests.members.factories import make_programme, reserve
@@ -233,16 +234,23 @@ def test_default_texts_are_french_with_no_break_spaces():
         assert "NBSP" not in text["body"] + text["subject"] + text["preheader"]
 
 
-def test_consent_is_respected_by_automations(coop, demo_path, smtp_mailers):
+def test_automations_reach_members_unless_they_said_no(coop, demo_path, smtp_mailers):
+    """Life-cycle mail rests on the membership, not on opt-in: a member never asked gets the
+    welcome; a member who refused coop news (or unsubscribed) does not."""
     switch_on(coop, AutomationKind.WELCOME)
     programme = make_programme(coop)
+    [never_asked] = make_members(coop, 1, consent=False)
     [refusing] = make_members(coop, 1, consent=False)
-    [other] = make_members(coop, 1, purpose=Purpose.BULLETIN)
-    for member in (refusing, other):
+    with coop_scope(coop):
+        consent_record(
+            coop=coop, member=refusing, purpose=Purpose.COOP_NEWS, granted=False, source="phone"
+        )
+    for member in (never_asked, refusing):
         reserve(coop, member, programme, signed_on=timezone.localdate())
     assert cycle(coop)["automations"] == 2
     with scopes_disabled():
-        assert set(Recipient.objects.values_list("state", flat=True)) == {RecipientState.NO_CONSENT}
-    assert smtp_mailers.messages == []
+        states = dict(Recipient.objects.values_list("member_id", "state"))
+    assert states == {never_asked.pk: RecipientState.SENT, refusing.pk: RecipientState.NO_CONSENT}
+    assert [m["To"] for m in smtp_mailers.messages] == [never_asked.email]
     with scopes_disabled():
         assert AutomationSetting.objects.filter(coop=coop).count() == 4
