@@ -50,7 +50,12 @@ def actors(users):
 def test_the_sweep_covers_the_coop_urls():
     """The sweep finds the back office and member URLs from the resolver itself."""
     names = {route.name for route in coop_routes()}
-    assert {"staff:dashboard", "staff:team", "staff:invitation-revoke", "kit_public:landing"} <= names
+    assert {
+        "staff:dashboard",
+        "staff:team",
+        "staff:invitation-revoke",
+        "kit_public:landing",
+    } <= names
     assert any(route.params for route in coop_routes())
 
 

@@ -194,8 +194,10 @@ def kit_housekeeping(*, now=None) -> dict:
     deleted = interrupted = 0
     with scopes_disabled():
         latest = {}
-        for build in KitBuild.objects.filter(status=BuildStatus.DONE).exclude(archive="").order_by(
-            "coop_id", "-created_at"
+        for build in (
+            KitBuild.objects.filter(status=BuildStatus.DONE)
+            .exclude(archive="")
+            .order_by("coop_id", "-created_at")
         ):
             latest.setdefault(build.coop_id, build.pk)
         for build in KitBuild.objects.filter(

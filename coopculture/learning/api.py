@@ -14,7 +14,7 @@ __all__ = ["CoopModule", "access_coop_module", "coop_module_list"]
 # What the mail pipeline (campaigns app) draws from the MOOC: items to show in an email,
 # what a member (through their account) has seen, started or completed.
 
-from dataclasses import dataclass as _mail_dataclass  # noqa: E402
+from dataclasses import dataclass as _mail_dataclass
 
 
 @_mail_dataclass(frozen=True)
