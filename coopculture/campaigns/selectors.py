@@ -73,7 +73,11 @@ def send_figures(*, coop, send: Send, with_completions: bool = True) -> SendFigu
     """The figures of one send (two or three queries)."""
     [row] = list(_figures_query(Q(coop=coop, send=send))) or [{}]
     values = {key: value or 0 for key, value in row.items() if key != "send_id"}
-    if with_completions and send.started_at is not None and values.get("delivered"):
+    if (
+        with_completions
+        and send.started_at is not None
+        and (values.get("delivered") or values.get("letters"))
+    ):
         user_ids = set(
             Recipient.objects.filter(
                 coop=coop,

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -26,7 +26,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
-from coopculture.campaigns import automations, bulletin, letters, rendering, segments, services
+from coopculture.campaigns import (
+    automations,
+    bulletin,
+    letters,
+    rendering,
+    segments,
+    selectors,
+    services,
+)
 from coopculture.campaigns.forms import (
     AutomationSettingForm,
     BulletinNewsForm,
@@ -85,38 +93,6 @@ def _send_url(coop, send, name="send-detail") -> str:
 
 def _editable(send) -> bool:
     return send.kind == SendKind.CAMPAIGN and send.status == SendStatus.DRAFT
-
-
-# --- Figures ------------------------------------------------------------------------------
-
-
-def send_figures(*, coop, send) -> dict:
-    """Delivered, bounced, unsubscribed, clicks, letters, completions that followed."""
-    counts = Recipient.objects.filter(coop=coop, send=send).aggregate(
-        total=Count("id"),
-        sent=Count("id", filter=Q(state=RecipientState.SENT)),
-        queued=Count("id", filter=Q(state__in=[RecipientState.QUEUED, RecipientState.SENDING])),
-        failed=Count("id", filter=Q(state=RecipientState.FAILED)),
-        bounced=Count("id", filter=Q(state=RecipientState.BOUNCED)),
-        suppressed=Count("id", filter=Q(state=RecipientState.SUPPRESSED)),
-        letters=Count("id", filter=Q(state=RecipientState.LETTER)),
-        not_sent=Count(
-            "id", filter=Q(state__in=[RecipientState.NO_EMAIL, RecipientState.NO_CONSENT])
-        ),
-        unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
-        clickers=Count("id", filter=Q(click_count__gt=0)),
-        clicks=Sum("click_count"),
-    )
-    counts = {key: value or 0 for key, value in counts.items()}
-    counts["completions"] = 0
-    if send.started_at:
-        user_ids = Recipient.objects.filter(
-            coop=coop, send=send, member__user__isnull=False
-        ).values_list("member__user_id", flat=True)
-        counts["completions"] = learning_api.completions_after(
-            coop=coop, user_ids=list(user_ids), since=send.started_at
-        )
-    return counts
 
 
 # --- Preview --------------------------------------------------------------------------------
@@ -347,7 +323,7 @@ def send_detail(request, coop_slug, send_id):
     figures = None
     breakdown = None
     if send.status in {SendStatus.SENDING, SendStatus.DONE, SendStatus.PAUSED}:
-        figures = send_figures(coop=coop, send=send)
+        figures = selectors.send_figures(coop=coop, send=send)
     elif send.kind == SendKind.CAMPAIGN:
         breakdown = segments.segment_breakdown(
             coop=coop, segment=send.segment or {}, purpose=send.purpose
@@ -812,4 +788,4 @@ def bulletin_preview(request, coop_slug):
     return _frame_response(_bulletin_preview(coop, settings_row, news)["html"])
 
 
-__all__ = ["access_send", "dt", "render_preview", "send_figures"]
+__all__ = ["access_send", "dt", "render_preview"]
