@@ -69,18 +69,23 @@ def _create(coop_id: int) -> int:
             return MemberListVersion.objects.get(coop_id=coop_id).version
 
 
+def _cached(kind: str, coop_id: int, list_version: int, parts, ttl: int, compute):
+    """The value kept under (kind, coop, list version, digest of `parts`), computed on a miss."""
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    key = f"members:{kind}:{coop_id}:{list_version}:{digest[:24]}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value
+
+
 def cached_count(*, coop, filters: dict, today, queryset, list_version: int | None = None) -> int:
-    digest = hashlib.sha256(json.dumps(filters, sort_keys=True, default=str).encode()).hexdigest()[
-        :24
-    ]
     if list_version is None:
         list_version = version(coop.pk)
-    key = f"members:count:{coop.pk}:{list_version}:{today.isoformat()}:{digest}"
-    count = cache.get(key)
-    if count is None:
-        count = queryset.count()
-        cache.set(key, count, COUNT_TTL)
-    return count
+    return _cached(
+        "count", coop.pk, list_version, [filters, today.isoformat()], COUNT_TTL, queryset.count
+    )
 
 
 RESULTS_TTL = 5 * 60  # seconds
@@ -91,15 +96,8 @@ def cached_results(*, coop, request, today, build, list_version: int):
     members for the same query string (filters, page) and day; `build()` returns the
     picklable value to keep (the table's HTML and the page numbers)."""
     query = sorted(request.GET.lists())
-    digest = hashlib.sha256(
-        json.dumps([query, get_language(), today.isoformat()]).encode()
-    ).hexdigest()[:24]
-    key = f"members:results:{coop.pk}:{list_version}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = build()
-        cache.set(key, value, RESULTS_TTL)
-    return value
+    parts = [query, get_language(), today.isoformat()]
+    return _cached("results", coop.pk, list_version, parts, RESULTS_TTL, build)
 
 
 class CountedPaginator(Paginator):

@@ -138,12 +138,17 @@ def member_reservations(*, coop, member) -> list[Reservation]:
     return list(Reservation.objects.filter(coop=coop, member=member).select_related("programme"))
 
 
-def member_stage(*, coop, member, today: dt.date | None = None) -> str | None:
-    today = today or timezone.localdate()
-    for reservation in member_reservations(coop=coop, member=member):
+def stage_among(reservations, today: dt.date) -> str | None:
+    """The stage of the newest reservation in force, among reservations already loaded
+    (with their programme), newest first."""
+    for reservation in reservations:
         if reservation.ended_on is None and reservation.signed_on <= today:
             return stage_of_reservation(reservation, today)
     return None
+
+
+def member_stage(*, coop, member, today: dt.date | None = None) -> str | None:
+    return stage_among(member_reservations(coop=coop, member=member), today or timezone.localdate())
 
 
 def tracked_purposes(coop) -> list[str]:
@@ -163,10 +168,16 @@ def purpose_choices(coop) -> list[tuple[str, str]]:
 
 def member_consents(*, coop, member) -> dict[str, ConsentRecord | None]:
     """The consent in force for each purpose (the latest record), None if never asked."""
+    return consents_among(
+        coop,
+        ConsentRecord.objects.filter(coop=coop, member=member).order_by("recorded_at", "id"),
+    )
+
+
+def consents_among(coop, records) -> dict[str, ConsentRecord | None]:
+    """member_consents, from records already loaded, oldest first."""
     state: dict[str, ConsentRecord | None] = dict.fromkeys(tracked_purposes(coop))
-    for record in ConsentRecord.objects.filter(coop=coop, member=member).order_by(
-        "recorded_at", "id"
-    ):
+    for record in records:
         if record.purpose in state:
             state[record.purpose] = record
     return state

@@ -270,23 +270,6 @@ def member_edit(request, coop_slug, member_id):
     return render(request, "members/staff/member_form.html", {"form": form, "member": member})
 
 
-def _current_stage(reservations, today) -> str | None:
-    """selectors.member_stage, from reservations already loaded (newest first)."""
-    for reservation in reservations:
-        if reservation.ended_on is None and reservation.signed_on <= today:
-            return selectors.stage_of_reservation(reservation, today)
-    return None
-
-
-def _consents_in_force(coop, member) -> dict[str, ConsentRecord | None]:
-    """selectors.member_consents, from the consents the timeline loads (oldest first)."""
-    state: dict[str, ConsentRecord | None] = dict.fromkeys(selectors.tracked_purposes(coop))
-    for record in member.consents.all():
-        if record.purpose in state:
-            state[record.purpose] = record
-    return state
-
-
 def _detail_context(request, member) -> dict:
     coop = request.coop
     # One query per relation, shared with the timeline's providers.
@@ -294,9 +277,9 @@ def _detail_context(request, member) -> dict:
     reservations = sorted(
         member.reservations.all(), key=lambda r: (r.signed_on, r.pk), reverse=True
     )
-    stage = _current_stage(reservations, timezone.localdate())
+    stage = selectors.stage_among(reservations, timezone.localdate())
     can_manage = request_has_permission(request, "members.manage") and not member.is_anonymised
-    consents = _consents_in_force(coop, member)
+    consents = selectors.consents_among(coop, member.consents.all())
     return {
         "member": member,
         "stage_label": Stage(stage).label if stage else "",
