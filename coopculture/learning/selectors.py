@@ -163,9 +163,20 @@ def module_is_complete(module: Module, activities, progress: Progress) -> bool:
     return True
 
 
-def next_activity(activities, progress: Progress):
-    """The first activity of the module not done yet (None when all are)."""
-    return next((a for a in activities if a.pk not in progress.done), None)
+def next_step(module: Module, activities, progress: Progress):
+    """Where "continue" leads: the first activity not done, or else (when quizzes must be
+    passed) the first required quiz not passed yet; None when there is nothing left."""
+    step = next((a for a in activities if a.pk not in progress.done), None)
+    if step is None and module.completion_rule == CompletionRule.QUIZ_PASSED:
+        step = next(
+            (
+                a
+                for a in activities
+                if a.required and a.kind == "quiz" and not progress.done.get(a.pk)
+            ),
+            None,
+        )
+    return step
 
 
 def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | None:

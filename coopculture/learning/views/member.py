@@ -21,7 +21,7 @@ from coopculture.core import attribution
 from coopculture.core.ratelimit import rate_limited
 from coopculture.learning import grading, learners, selectors, services
 from coopculture.learning.forms import answer_form_for
-from coopculture.learning.models import ActivityKind, CompletionRule, ModuleStatus
+from coopculture.learning.models import ActivityKind, ModuleStatus
 from coopculture.learning.rendering import GlossaryLinker, markdown_to_html, render_body
 
 # The last answers to each quiz or game, so that the result page can follow a redirect.
@@ -47,22 +47,6 @@ def _progress(request) -> selectors.Progress:
         learner_key=learners.learner_key_for(request, create=False),
         user=request.user,
     )
-
-
-def _next_step(module, activities, progress):
-    """Where "continue" leads: the first activity not done, or else (when quizzes must be
-    passed) the first required quiz not passed yet; None when there is nothing left."""
-    step = selectors.next_activity(activities, progress)
-    if step is None and module.completion_rule == CompletionRule.QUIZ_PASSED:
-        step = next(
-            (
-                a
-                for a in activities
-                if a.required and a.kind == ActivityKind.QUIZ and not progress.done.get(a.pk)
-            ),
-            None,
-        )
-    return step
 
 
 def _is_complete(module, activities, progress) -> bool:
@@ -157,7 +141,7 @@ def home(request, coop_slug):
 
     resume, resume_step = selectors.resume_module(items, progress), None
     if resume is not None:
-        resume_step = _next_step(
+        resume_step = selectors.next_step(
             resume.module, list(resume.module.steps.order_by("position")), progress
         )
 
@@ -206,7 +190,7 @@ def module_detail(request, coop_slug, module_slug):
             "steps": steps,
             "state": progress.module_state(module),
             "complete": _is_complete(module, activities, progress),
-            "next_step": _next_step(module, activities, progress),
+            "next_step": selectors.next_step(module, activities, progress),
             "done_count": sum(s["done"] for s in steps),
             "note_html": markdown_to_html(item.note) if item.note else "",
             "reason": (
