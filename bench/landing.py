@@ -21,20 +21,16 @@ Pages:
 """
 
 import argparse
-import http.client
 import itertools
 import os
-import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 # Run as a script from bench/: the shared helpers live beside it.
-from pages import free_port, percentile, reset_postgres, run, wait_until_up
+from pages import measure, percentile, reset_postgres, run, start_server, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_P95_MS = 200
@@ -48,47 +44,10 @@ FIND_LINK = (
 )
 
 
-def measure(port, path, users, total, *, think=0.0, status=200, new_visitor=False):
-    """`total` GETs by `users` concurrent keep-alive clients; latencies in ms."""
-    per_user = max(1, total // users)
-    latencies: list[float] = []
-    lock = threading.Lock()
+def new_visitor_headers():
+    """A User-Agent never seen before for each request: a new visitor every time."""
     counter = itertools.count()
-
-    def user(seed: int) -> None:
-        rng = random.Random(seed)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine = []
-        if think:
-            time.sleep(rng.uniform(0, think))
-        for _ in range(per_user):
-            agent = f"{BROWSER} bench/{next(counter)}" if new_visitor else BROWSER
-            start = time.perf_counter()
-            for attempt in (1, 2):
-                try:
-                    conn.request("GET", path, headers={"User-Agent": agent})
-                    response = conn.getresponse()
-                    response.read()
-                    break
-                except (http.client.RemoteDisconnected, ConnectionResetError):
-                    conn.close()  # uvicorn closed an idle keep-alive connection: reconnect
-                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                    start = time.perf_counter()
-                    if attempt == 2:
-                        raise
-            if response.status != status:
-                raise SystemExit(f"{path} answered {response.status}, expected {status}")
-            mine.append((time.perf_counter() - start) * 1000)
-            if think:
-                time.sleep(rng.uniform(0.5 * think, 1.5 * think))
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        for future in [pool.submit(user, i) for i in range(users)]:
-            future.result()
-    return latencies
+    return lambda: {"User-Agent": f"{BROWSER} bench/{next(counter)}"}
 
 
 def bench_one(database: str, args) -> float:
@@ -118,14 +77,7 @@ def bench_one(database: str, args) -> float:
             ("/l/<code> repeat", f"/l/{code}", 302, False),
             ("/l/<code> new visitor", f"/l/{code}", 302, True),
         ]
-        port = free_port()
-        server = subprocess.Popen(
-            [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--log-level", "warning",
-             "--no-access-log"],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
+        port, server = start_server(env, args.workers)
         worst = 0.0
         try:
             wait_until_up(port)
@@ -137,7 +89,8 @@ def bench_one(database: str, args) -> float:
             )
             print(f"{'page':<24} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}  budget")
             for name, path, status, new_visitor in pages:
-                measure(port, path, min(args.users, 10), 100, status=status)  # warm up
+                browser = {"User-Agent": BROWSER}
+                measure(port, path, min(args.users, 10), 100, status=status, headers=browser)
                 start = time.perf_counter()
                 latencies = measure(
                     port,
@@ -146,7 +99,7 @@ def bench_one(database: str, args) -> float:
                     args.requests,
                     think=args.think,
                     status=status,
-                    new_visitor=new_visitor,
+                    headers=new_visitor_headers() if new_visitor else browser,
                 )
                 rate = len(latencies) / (time.perf_counter() - start)
                 p95 = percentile(latencies, 95)

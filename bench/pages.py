@@ -26,6 +26,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -76,8 +77,9 @@ def measure(
     total: int,
     *,
     think: float = 0.0,
-    headers: dict | None = None,
+    headers: dict | Callable[[], dict] | None = None,
     expect: bytes = b"",
+    status: int = 200,
 ) -> list[float]:
     """`total` GETs of `path` by `users` concurrent clients, each on its own keep-alive
     connection; returns the latencies in ms.
@@ -87,6 +89,8 @@ def measure(
     the page) and before its first request (users do not all arrive at once); 0 is a
     closed loop without think time: 50 requests always in flight, a stress test rather
     than 50 people.
+    headers: a dict, or a function called for each request's headers (a new visitor each
+    time); status: the answer every request must get (302 for a redirect).
     """
     per_user = max(1, total // users)
     latencies: list[float] = []
@@ -96,7 +100,7 @@ def measure(
     def get(conn, rng):
         # "{n}" in the path: a random number per request (pages no cache has seen).
         target = path.replace("{n}", str(rng.randint(2, 999))) if "{n}" in path else path
-        conn.request("GET", target, headers=headers)
+        conn.request("GET", target, headers=headers() if callable(headers) else headers)
         response = conn.getresponse()
         return response, response.read()
 
@@ -116,7 +120,7 @@ def measure(
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 start = time.perf_counter()
                 response, body = get(conn, rng)
-            if response.status != 200 or expect not in body:
+            if response.status != status or expect not in body:
                 raise SystemExit(f"{path} answered {response.status} (or without {expect!r})")
             mine.append((time.perf_counter() - start) * 1000)
             if think:
@@ -129,6 +133,19 @@ def measure(
         for future in [pool.submit(user, i) for i in range(users)]:
             future.result()
     return latencies
+
+
+def start_server(env: dict, workers: int) -> tuple[int, subprocess.Popen]:
+    """uvicorn on 127.0.0.1 (a free port) with `workers` processes; (port, process)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
+         "--no-access-log"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    return port, server
 
 
 def percentile(values: list[float], p: int) -> float:
@@ -161,14 +178,7 @@ def bench_one(database: str, args) -> float:
         if slug:
             pages["module page"] = f"/c/val-dorme/parcours/{slug}/"
             pages["activity page"] = f"/c/val-dorme/parcours/{slug}/1/"
-        port = free_port()
-        server = subprocess.Popen(
-            [python, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--workers", str(args.workers), "--log-level", "warning",
-             "--no-access-log"],
-            cwd=ROOT,
-            env=env,
-        )  # fmt: skip
+        port, server = start_server(env, args.workers)
         worst = 0.0
         try:
             wait_until_up(port)

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from coopculture.coops.models import Coop
-from coopculture.kit.models import TargetKind, TrackedLink
+from coopculture.kit.models import KitBuild, TargetKind, TrackedLink
 from coopculture.learning import api as learning_api
 
 # --- Tracked links ---------------------------------------------------------------------------
@@ -21,6 +21,11 @@ def access_link(*, coop: Coop, public_id) -> TrackedLink:
     if link is None:
         raise Http404
     return link
+
+
+def link_total_visits(link: TrackedLink) -> int:
+    """Every visit counted for `link` since it was made. One query."""
+    return link.daily_counts.aggregate(n=Sum("visits"))["n"] or 0
 
 
 def link_list(*, coop: Coop, archived: bool = False) -> list[TrackedLink]:
@@ -99,3 +104,23 @@ def describe_targets(*, coop: Coop, links: list[TrackedLink]) -> dict[int, Targe
                 kind_label, f"{module.title} – {activity}", False
             )
     return described
+
+
+# --- Print kit -------------------------------------------------------------------------------
+
+
+def access_build(*, coop: Coop, public_id) -> KitBuild:
+    """One of `coop`'s whole-kit ZIPs (404 otherwise)."""
+    build = KitBuild.objects.filter(coop=coop, public_id=public_id).first()
+    if build is None:
+        raise Http404
+    return build
+
+
+def build_history(*, coop: Coop, limit: int = 20) -> list[KitBuild]:
+    """The coop's latest whole-kit ZIPs, newest first, with who asked. One query."""
+    return list(
+        KitBuild.objects.filter(coop=coop)
+        .select_related("requested_by")
+        .order_by("-created_at")[:limit]
+    )

@@ -4,7 +4,6 @@ The coop middleware has resolved the coop, checked the role and opened the scope
 """
 
 from django.contrib import messages
-from django.db.models import Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import format_html
@@ -149,7 +148,7 @@ def link_detail(request, coop_slug, link_id):
             "qr_data_uri": qr.svg_data_uri(url, scale=6),
             "print_guidance": _print_guidance(),
             "snippets": _snippets(coop=coop, url=url, link_text=link_text),
-            "visits": link.daily_counts.aggregate(n=Sum("visits"))["n"] or 0,
+            "visits": selectors.link_total_visits(link),
         },
     )
 

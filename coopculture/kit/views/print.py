@@ -18,20 +18,12 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from coopculture.coops.permissions import request_has_permission
 from coopculture.coops.views.decorators import coop_permission_required
 from coopculture.core.pdf import pdf_response
-from coopculture.kit import print_services, printing, thumbnails
+from coopculture.kit import print_services, printing, selectors, thumbnails
 from coopculture.kit.forms_print import KitTextsForm
 from coopculture.kit.models import BuildStatus, KitBuild
 from coopculture.learning import api as learning
 
-HISTORY_LENGTH = 20
 SAFE_METHODS = ["GET", "HEAD"]
-
-
-def access_build(*, coop, public_id) -> KitBuild:
-    build = KitBuild.objects.filter(coop=coop, public_id=public_id).first()
-    if build is None:
-        raise Http404
-    return build
 
 
 def _build_context(request, build: KitBuild | None) -> dict:
@@ -53,11 +45,7 @@ def index(request, coop_slug):
     coop = request.coop
     modules = learning.kit_modules(coop=coop)
     pieces = printing.kit_pieces(coop=coop, modules=modules)
-    builds = list(
-        KitBuild.objects.filter(coop=coop)
-        .select_related("requested_by")
-        .order_by("-created_at")[:HISTORY_LENGTH]
-    )
+    builds = selectors.build_history(coop=coop)
     current = next(iter(builds), None)
     return render(
         request,
@@ -136,7 +124,7 @@ def build_create(request, coop_slug):
 @coop_permission_required("kit.use_kit")
 def build_detail(request, coop_slug, build_id):
     coop = request.coop
-    build = access_build(coop=coop, public_id=build_id)  # 404 first, then 405
+    build = selectors.access_build(coop=coop, public_id=build_id)  # 404 first, then 405
     if request.method not in SAFE_METHODS:
         return HttpResponseNotAllowed(SAFE_METHODS)
     context = {"page_title": _("The whole kit"), **_build_context(request, build)}
@@ -148,7 +136,7 @@ def build_detail(request, coop_slug, build_id):
 @coop_permission_required("kit.use_kit")
 def build_download(request, coop_slug, build_id):
     coop = request.coop
-    build = access_build(coop=coop, public_id=build_id)  # 404 first, then 405
+    build = selectors.access_build(coop=coop, public_id=build_id)  # 404 first, then 405
     if request.method not in SAFE_METHODS:
         return HttpResponseNotAllowed(SAFE_METHODS)
     if build.status != BuildStatus.DONE or not build.archive:
