@@ -174,6 +174,19 @@ def member_consents(*, coop, member) -> dict[str, ConsentRecord | None]:
     )
 
 
+def consents_granted(*, coop, member_ids: list[int]) -> dict[int, dict[str, bool]]:
+    """For each member id, whether each purpose's consent in force is granted: one query."""
+    granted: dict[int, dict[str, bool]] = {pk: {} for pk in member_ids}
+    records = (
+        ConsentRecord.objects.filter(coop=coop, member__in=member_ids)
+        .order_by("member_id", "purpose", "recorded_at", "id")
+        .values_list("member_id", "purpose", "granted")
+    )
+    for member_id, purpose, is_granted in records:
+        granted[member_id][purpose] = is_granted  # the latest one wins
+    return granted
+
+
 def consents_among(coop, records) -> dict[str, ConsentRecord | None]:
     """member_consents, from records already loaded, oldest first."""
     state: dict[str, ConsentRecord | None] = dict.fromkeys(tracked_purposes(coop))

@@ -40,7 +40,6 @@ from coopculture.members.forms import (
 )
 from coopculture.members.models import (
     Channel,
-    ConsentRecord,
     Member,
     Programme,
     Purpose,
@@ -120,14 +119,7 @@ def paginate_members(
 def member_rows(coop, members) -> list[dict]:
     """Table rows for a page of `member_list` results: one more query, whatever the size."""
     members = list(members)
-    granted: dict[int, dict[str, bool]] = {member.pk: {} for member in members}
-    records = (
-        ConsentRecord.objects.filter(coop=coop, member__in=[m.pk for m in members])
-        .order_by("member_id", "purpose", "recorded_at", "id")
-        .values_list("member_id", "purpose", "granted")
-    )
-    for member_id, purpose, is_granted in records:
-        granted[member_id][purpose] = is_granted  # the latest one wins
+    granted = selectors.consents_granted(coop=coop, member_ids=[m.pk for m in members])
     # One reverse() for the page, not one per row: the ids are UUIDs, safe in a path.
     placeholder = "00000000-0000-0000-0000-000000000000"
     url_pattern = reverse(
