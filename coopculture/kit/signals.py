@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.dispatch import receiver
 from django.urls import Resolver404, resolve
 
+from coopculture.coops.scoping import coop_scope
 from coopculture.core import attribution
 from coopculture.kit.models import AccountSource
 from coopculture.kit.selectors import link_by_code
@@ -47,7 +48,7 @@ def source_keep(*, user, source: str) -> AccountSource | None:
     link = link_by_code(source[len(SOURCE_PREFIX) :])
     if link is None:
         return None
-    with scopes_disabled():
+    with coop_scope(link.coop):
         existing = AccountSource.objects.filter(coop=link.coop, user=user).first()
         if existing is not None:
             return existing
