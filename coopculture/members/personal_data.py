@@ -20,6 +20,13 @@ class PersonalModel:
     member_path: str  # lookup from this model to the Member ("" for Member itself)
     delete_on_erasure: bool = False  # rows that make no sense without the person
 
+    def rows_of(self, member) -> models.QuerySet:
+        """This model's rows about `member`."""
+        manager = self.model._default_manager
+        if self.member_path == "":
+            return manager.filter(pk=member.pk)
+        return manager.filter(**{self.member_path: member})
+
 
 _registry: dict[str, PersonalModel] = {}
 

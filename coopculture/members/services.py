@@ -245,13 +245,6 @@ def consent_record(
     return record
 
 
-def _rows_of(entry: personal_data.PersonalModel, coop, member):
-    manager = entry.model._default_manager
-    if entry.member_path == "":
-        return manager.filter(pk=member.pk)
-    return manager.filter(**{entry.member_path: member})
-
-
 def _blank(field: models.Field):
     if isinstance(field, models.BooleanField):
         return False
@@ -266,7 +259,7 @@ def member_export(*, coop: Coop, actor, member: Member) -> dict:
     data: dict = {"member": str(member.public_id), "coop": coop.name, "exported_at": timezone.now()}
     for entry in personal_data.registered():
         rows = []
-        for obj in _rows_of(entry, coop, member):
+        for obj in entry.rows_of(member):
             row = {}
             for field in obj._meta.concrete_fields:
                 if field.name in {"coop"}:
@@ -290,7 +283,7 @@ def member_anonymise(*, coop: Coop, actor, member: Member, reason: str = "reques
     (profiles, reservations, consents, learning events) without the person."""
     ensure_same_coop(coop, member)
     for entry in personal_data.registered():
-        rows = _rows_of(entry, coop, member)
+        rows = entry.rows_of(member)
         if entry.delete_on_erasure:
             rows.delete()
             continue

@@ -441,18 +441,12 @@ def erasure_impact(member) -> list[dict]:
     """What erasure does, model by model (from the personal data registry)."""
     impact = []
     for entry in personal_data.registered():
-        manager = entry.model._default_manager
-        rows = (
-            manager.filter(pk=member.pk)
-            if entry.member_path == ""
-            else manager.filter(**{entry.member_path: member})
-        )
         opts = entry.model._meta
         impact.append(
             {
                 "is_member": entry.model is Member,
                 "title": capfirst(opts.verbose_name_plural),
-                "count": rows.count(),
+                "count": entry.rows_of(member).count(),
                 "deleted": entry.delete_on_erasure,
                 "fields": [str(opts.get_field(name).verbose_name) for name in entry.fields],
             }
