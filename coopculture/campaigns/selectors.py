@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
-from coopculture.campaigns.models import LinkClicks, Recipient, RecipientState, Send
+from coopculture.campaigns.models import LinkClicks, Recipient, RecipientState, Send, SendKind
 from coopculture.learning import api as learning_api
 
 
@@ -19,6 +19,7 @@ def send_list(*, coop, kinds=None) -> list[Send]:
 def access_send(*, coop, public_id) -> Send:
     send = (
         Send.objects.filter(coop=coop, public_id=public_id)
+        .exclude(kind=SendKind.TEST)
         .select_related("message", "version", "created_by", "approved_by")
         .first()
     )

@@ -56,6 +56,7 @@ from coopculture.campaigns.models import (
     SendKind,
     SendStatus,
 )
+from coopculture.campaigns.selectors import access_send
 from coopculture.coops.permissions import request_has_permission
 from coopculture.coops.services import audit_log
 from coopculture.coops.views.decorators import coop_permission_required
@@ -71,18 +72,6 @@ def _refuse(request, allowed=READ):
     if request.method not in allowed:
         return HttpResponseNotAllowed(allowed)
     return None
-
-
-def access_send(*, coop, public_id) -> Send:
-    send = (
-        Send.objects.filter(coop=coop, public_id=public_id)
-        .exclude(kind=SendKind.TEST)
-        .select_related("message", "version", "created_by", "approved_by")
-        .first()
-    )
-    if send is None:
-        raise Http404
-    return send
 
 
 def _send_url(coop, send, name="send-detail") -> str:
