@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -208,18 +210,36 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def qr_display(url: str) -> str:
+    """The short URL as printed beside its QR code, without "https://", as HTML that may
+    break before a dot of the host or after its slash, and nowhere else: never inside a
+    word someone has to type (a long site address beside a QR code)."""
+    host, _slash, path = url.split("://", 1)[-1].partition("/")
+    first, *others = host.split(".")
+    parts = [first, *(f".{part}" for part in others)]
+    parts[-1] += "/"
+    return format_html_join(
+        mark_safe("<wbr>"), '<span class="nowrap">{}</span>', ((part,) for part in [*parts, path])
+    )
+
+
 def _qr(link) -> dict:
-    url = absolute(links.short_path(link))
+    url = links.short_url(link)
     # A PNG of one pixel per module, drawn unsmoothed (`image-rendering: pixelated`): as
     # sharp as the SVG in print, and a fifth of a kit's render time less (WeasyPrint
     # parses each SVG path; see docs/decisions/0010).
-    return {"url": url, "display": url.split("://", 1)[-1], "uri": qr.png_data_uri(url, scale=1)}
+    return {
+        "url": url,
+        "display": url.split("://", 1)[-1],
+        "display_html": qr_display(url),
+        "uri": qr.png_data_uri(url, scale=1),
+    }
 
 
-def piece_qr(*, coop, piece: Piece) -> dict:
-    """The tracked link a piece carries, as {"url", "display", "uri"} (SVG data URI)."""
+def piece_link(*, coop, piece: Piece):
+    """The tracked link a piece carries (made at its first print, then kept)."""
     if piece.kind == Kind.LEAFLET:
-        link = links.piece_link(
+        return links.piece_link(
             coop=coop,
             piece=f"leaflet:{piece.module_slug}:{piece.position}",
             channel=Channel.FLYER,
@@ -227,21 +247,25 @@ def piece_qr(*, coop, piece: Piece) -> dict:
             target_kind=TargetKind.MODULE,
             module_slug=piece.module_slug,
         )
-    elif piece.kind == Kind.BOOKLET:
-        link = links.piece_link(
+    if piece.kind == Kind.BOOKLET:
+        return links.piece_link(
             coop=coop,
             piece=f"booklet:{piece.profile}",
             channel=Channel.BOOKLET,
             label=piece.title,
         )
-    else:
-        channel = {
-            Kind.FLYER: Channel.FLYER,
-            Kind.POSTER: Channel.POSTER,
-            Kind.FORM: Channel.OTHER,
-        }[piece.kind]
-        link = links.piece_link(coop=coop, piece=piece.key, channel=channel, label=piece.title)
-    return _qr(link)
+    channel = {
+        Kind.FLYER: Channel.FLYER,
+        Kind.POSTER: Channel.POSTER,
+        Kind.FORM: Channel.OTHER,
+    }[piece.kind]
+    return links.piece_link(coop=coop, piece=piece.key, channel=channel, label=piece.title)
+
+
+def piece_qr(*, coop, piece: Piece) -> dict:
+    """The tracked link a piece carries, as {"url", "display", "display_html", "uri"}
+    (a PNG data URI)."""
+    return _qr(piece_link(coop=coop, piece=piece))
 
 
 def video_qr(*, coop, profile: str, module, video) -> dict:
@@ -357,7 +381,8 @@ def render_piece(*, coop, piece: Piece, texts=None, modules=None) -> bytes:
             module_slug=piece.module_slug,
             position=piece.position,
             coop_url=absolute(reverse("learning:home", kwargs={"coop_slug": coop.slug})),
-            qr_url=piece_qr(coop=coop, piece=piece)["url"],
+            # The learning app draws the QR code: only the link's URL is needed here.
+            qr_url=links.short_url(piece_link(coop=coop, piece=piece)),
         )
         return pdf
     context = piece_context(coop=coop, piece=piece, texts=texts, modules=modules)

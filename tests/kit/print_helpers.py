@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from PIL import Image
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
+from weasyprint.layout.absolute import AbsolutePlaceholder
 
 from coopculture.core.pdf import LocalURLFetcher, render_html
 from coopculture.kit import printing
@@ -145,6 +146,8 @@ def layout(coop, piece):
 
 
 def _walk(box):
+    if isinstance(box, AbsolutePlaceholder):
+        box = box._box  # the laid-out box of an absolutely placed element
     yield box
     for child in getattr(box, "children", []) or []:
         yield from _walk(child)
@@ -158,6 +161,15 @@ def _overlap(a, b) -> bool:
     return min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1
 
 
+def _within(inner, outer) -> bool:
+    return (
+        inner[0] >= outer[0] - 0.5
+        and inner[1] >= outer[1] - 0.5
+        and inner[2] <= outer[2] + 0.5
+        and inner[3] <= outer[3] + 0.5
+    )
+
+
 def _border_rect(box):
     x, y = box.border_box_x(), box.border_box_y()
     return (x, y, x + box.border_width(), y + box.border_height())
@@ -165,8 +177,9 @@ def _border_rect(box):
 
 def layout_problems(document) -> list[str]:
     """On each page: text or images outside the page, text running over other text or over
-    an image, and anything of the flow running under an absolutely placed block (the QR
-    and contact boxes anchored at the bottom of fixed layouts)."""
+    an image, anything of the flow running under an absolutely placed block (the QR
+    and contact boxes anchored at the bottom of fixed layouts), and anything of such a
+    block running out of its border (a long address beside a QR code)."""
     problems = []
     for number, page in enumerate(document.pages, start=1):
         every = list(_walk(page._page_box))
@@ -189,9 +202,11 @@ def layout_problems(document) -> list[str]:
             inside = {id(box) for box in _walk(anchored)}
             area = _border_rect(anchored)
             for box in texts + images:
+                text = getattr(box, "text", "<img>")
                 if id(box) not in inside and _overlap(_rect(box), area):
-                    text = getattr(box, "text", "<img>")
                     problems.append(f"page {number}: {text!r} runs under a placed block")
+                if id(box) in inside and not _within(_rect(box), area):
+                    problems.append(f"page {number}: {text!r} runs out of its placed block")
     return problems
 
 

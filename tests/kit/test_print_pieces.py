@@ -165,6 +165,26 @@ def test_fixed_layouts_hold_with_the_longest_name_and_texts(long_coop, key):
         assert normalised(texts.message) in text
 
 
+@pytest.mark.parametrize("key", ["flyer", "poster-a4", "poster-a3", "registration-form"])
+def test_a_long_site_address_breaks_after_its_host_and_stays_in_its_box(long_coop, settings, key):
+    """The short address printed beside each QR code, on a site address of 47
+    characters: it breaks only before a dot of the host or after its slash, never inside
+    a word someone has to type, and never runs out of its box (the A4 poster's ran out at
+    15 pt even with a short address)."""
+    settings.SITE_URL = "https://culture-coop.federation-des-coop-hlm.example.fr"
+    piece = next(p for p in pieces_of(long_coop) if p.key == key)
+    assert layout_problems(layout(long_coop, piece)) == []
+    text = pdf_text(render(long_coop, piece)).replace("\u200b", "")
+    with scopes_disabled():
+        code = TrackedLink.objects.get(coop=long_coop, piece=key).code
+    assert "culture-coop" in text, text
+    start = text.index("culture-coop")
+    printed = text[start : text.index(code, start) + len(code)]
+    # Lines end only before a dot or after the slash: joined, the address is whole.
+    assert re.fullmatch(r"[^ ]+( (?=\.)[^ ]+| (?<=/ )[^ ]+)*", printed), printed
+    assert printed.replace(" ", "") == f"culture-coop.federation-des-coop-hlm.example.fr/l/{code}"
+
+
 def test_pages_have_their_paper_size(long_coop):
     sizes_mm = {
         "flyer": (148, 210),
