@@ -8,12 +8,22 @@ could fit, so the size stays predictable.
 Print size: the usual rule is a width of one tenth of the scanning distance, never under
 2 cm (a flyer in the hand: 2 cm; a poster read from 1 m: 10 cm). `min_print_size_cm` gives
 the figure shown to staff beside each download.
+
+Speed: segno chooses the data mask (ISO/IEC 18004 §7.8.3, the lowest penalty of the eight)
+by scoring each mask module by module in Python: 2 of the 2.7 ms a code takes, and a coop's
+kit prints about thirty codes. `best_mask` computes the same scores, as segno counts them,
+on whole rows at once (with segno's own function patterns and mask conditions), then
+segno builds the symbol with that mask: the same symbol, bit for bit (tests/core/test_qr.py
+compares them over hundreds of texts), in 1.6 ms instead of 2.7.
 """
 
 import base64
+import functools
 import io
+import re
 
 import segno
+from segno import encoder as segno_encoder
 
 ERROR_CORRECTION = "q"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
@@ -22,7 +32,106 @@ LIGHT = "#ffffff"
 
 
 def make(data: str) -> segno.QRCode:
-    return segno.make_qr(data, error=ERROR_CORRECTION, boost_error=False)
+    first = segno.make_qr(data, error=ERROR_CORRECTION, boost_error=False, mask=0)
+    mask = best_mask(first.matrix)
+    if mask == 0:
+        return first
+    return segno.make_qr(data, error=ERROR_CORRECTION, boost_error=False, mask=mask)
+
+
+# --- The mask choice ------------------------------------------------------------------------
+_RUN_OF_FIVE = re.compile(rb"\x00{5,}|\x01{5,}")
+_FINDER_LIKE = bytes((1, 0, 1, 1, 1, 0, 1))
+
+
+@functools.cache
+def _layout(width: int) -> tuple:
+    """For a symbol of `width` modules, each row an integer of one byte per module: each
+    mask's pattern over the data modules (1 where the mask flips one; the function
+    patterns are segno's own), and which modules keep their value while masks are scored
+    (0 for the format and version information and the dark module, left light)."""
+    functions = segno_encoder.make_matrix(width, width)
+    segno_encoder.add_finder_patterns(functions, width, width)
+    segno_encoder.add_alignment_patterns(functions, width, width)
+    functions[-8][8] = 0x1  # the dark module
+    data = [bytes(1 if value > 0x1 else 0 for value in row) for row in functions]
+    masks = tuple(
+        tuple(
+            int.from_bytes(bytes(flag & rule(i, j) for j, flag in enumerate(row)), "big")
+            for i, row in enumerate(data)
+        )
+        for rule in segno_encoder.get_data_mask_functions(False)  # ISO/IEC 18004 Table 10
+    )
+    # Format information is left light while masks are scored (as segno does).
+    reserved = [bytearray(row) for row in segno_encoder.make_matrix(width, width)]
+    light = [
+        int.from_bytes(
+            bytes(
+                0 if value == 0x0 and not flag else 1
+                for value, flag in zip(row, data_row, strict=True)
+            ),
+            "big",
+        )
+        for row, data_row in zip(reserved, data, strict=True)
+    ]
+    return masks, light
+
+
+def _penalty(rows: list[bytes], size: int) -> int:
+    """N1 + N2 + N3 + N4 (ISO/IEC 18004 §7.8.3.1) of a masked symbol, as segno counts
+    them. Rows and columns are joined into one byte string, each line followed by a 2 (a
+    value no pattern contains), so that each search runs once over the whole symbol."""
+    stride = size + 1
+    lines = b"\x02".join(rows + [bytes(column) for column in zip(*rows, strict=True)]) + b"\x02"
+    # N1: five or more modules of one colour in a line, 3 points plus 1 per extra module.
+    runs = _RUN_OF_FIVE.findall(lines)
+    score = sum(map(len, runs)) - 2 * len(runs)
+    # N3: 1:1:3:1:1 with four light modules before or after, 40 points (segno's scan).
+    index = lines.find(_FINDER_LIKE)
+    while index != -1:
+        line_start = index - index % stride
+        line = lines[line_start : line_start + size]
+        at = index - line_start
+        offset = at + 7
+        if (
+            at in (0, size - 7)
+            or not any(line[max(at - 4, 0) : at])
+            or not any(line[offset : offset + 4])
+        ):
+            score += 40
+        else:
+            offset = at + 4
+        index = lines.find(_FINDER_LIKE, line_start + offset)
+    # N2: 2x2 blocks of one colour, 3 points each (bytes are 0 or 1: no carry between them).
+    previous = None
+    for row in rows:
+        current = int.from_bytes(row, "big")
+        if previous is not None:
+            differs = (
+                (current ^ (current >> 8)) | (previous ^ (previous >> 8)) | (current ^ previous)
+            )
+            score += 3 * differs.to_bytes(size, "big")[1:].count(0)
+        previous = current
+    # N4: 10 points per 5 % of dark modules away from half.
+    dark = lines[: stride * size].count(1)
+    return score + 10 * int(abs(dark / size**2 * 100 - 50) / 5)
+
+
+def best_mask(matrix) -> int:
+    """The mask segno would choose for the symbol whose modules, masked with pattern 0
+    and with its format information, are `matrix` (a tuple of byte rows)."""
+    size = len(matrix)
+    masks, light = _layout(size)
+    zero = masks[0]
+    # The data modules unmasked; format information and the dark module light.
+    base = [(int.from_bytes(row, "big") ^ zero[i]) & light[i] for i, row in enumerate(matrix)]
+    best, best_score = 0, None
+    for number, mask in enumerate(masks):
+        rows = [(value ^ mask[i]).to_bytes(size, "big") for i, value in enumerate(base)]
+        score = _penalty(rows, size)
+        if best_score is None or score < best_score:
+            best, best_score = number, score
+    return best
 
 
 def svg(data: str, *, scale: int = 10, title: str = "") -> str:
