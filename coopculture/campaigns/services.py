@@ -110,13 +110,18 @@ def is_suppressed(*, coop, email: str) -> bool:
 # --- The ledger ----------------------------------------------------------------------------
 
 
-def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: list[dict]):
-    """Choose the per-member items (next video/testimonial not seen nor sent, next module)."""
+def member_variables(
+    *, coop, version: MessageVersion, rows: list[dict], exclude_send: Send | None = None
+) -> dict:
+    """The per-member items of `version` for each of `rows` ({"id": member id,
+    "user_id": its account or None}), by member id: the next video or testimonial of the
+    coop's path neither seen by the member nor sent to them by another send, and the next
+    module. The ledger stores them; the preview and the test send show the same choice."""
+    chosen: dict[int, dict] = {row["id"]: {} for row in rows}
     slots = set((version.fragments or {}).keys())
     if not slots:
-        return {}
+        return chosen
     user_ids = [row["user_id"] for row in rows if row["user_id"]]
-    chosen: dict[int, dict] = {row["id"]: {} for row in rows}
     if "next_item" in slots:
         # The coop's path order, not the JSON's: PostgreSQL's jsonb does not keep key order.
         rendered = version.fragments["next_item"]
@@ -125,7 +130,7 @@ def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: li
         already_sent: dict[int, set[str]] = {}
         for member_id, variables in (
             Recipient.objects.filter(coop=coop, member_id__in=[r["id"] for r in rows])
-            .exclude(send=send)
+            .exclude(send=exclude_send)
             .exclude(variables={})
             .values_list("member_id", "variables")
         ):
@@ -143,6 +148,13 @@ def _per_member_variables(*, coop, send: Send, version: MessageVersion, rows: li
             if module is not None:
                 chosen[row["id"]]["next_module"] = module[0]
     return chosen
+
+
+def preview_variables(*, coop, version: MessageVersion, member) -> dict:
+    """What `member` (or, for None, a member without an account) would get from `version`
+    (saved or not): the ledger's own choice."""
+    row = {"id": member.pk if member else None, "user_id": member.user_id if member else None}
+    return member_variables(coop=coop, version=version, rows=[row])[row["id"]]
 
 
 def _refused(send: Send, consent: bool | None) -> bool:
@@ -178,7 +190,7 @@ def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
     rows = []
 
     def flush():
-        variables = _per_member_variables(coop=coop, send=send, version=send.version, rows=rows)
+        variables = member_variables(coop=coop, version=send.version, rows=rows, exclude_send=send)
         objects = []
         for row in rows:
             email = row["email"] or ""

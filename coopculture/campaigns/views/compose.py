@@ -61,7 +61,6 @@ from coopculture.coops.permissions import request_has_permission
 from coopculture.coops.services import audit_log
 from coopculture.coops.views.decorators import coop_permission_required
 from coopculture.core.pdf import pdf_response
-from coopculture.learning import api as learning_api
 from coopculture.members import selectors as member_selectors
 
 READ = ("GET", "HEAD")
@@ -85,35 +84,6 @@ def _editable(send) -> bool:
 
 
 # --- Preview --------------------------------------------------------------------------------
-
-
-def preview_variables(*, coop, message_blocks, member) -> dict:
-    """The per-member items a member would get (same rules as the ledger: the next
-    video or testimonial not seen nor sent, the next module)."""
-    kinds = {block.get("type") for block in message_blocks or []}
-    variables = {}
-    user_ids = [member.user_id] if member is not None and member.user_id else []
-    if "next_item" in kinds:
-        seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids).get(
-            member.user_id if member else None, set()
-        )
-        sent = set()
-        if member is not None:
-            for values in Recipient.objects.filter(coop=coop, member=member).values_list(
-                "variables", flat=True
-            ):
-                if (values or {}).get("next_item"):
-                    sent.add(values["next_item"])
-        for item in learning_api.mail_items(coop=coop):
-            if item.key not in seen | sent:
-                variables["next_item"] = item.key
-                break
-    if "next_module" in kinds:
-        nexts = learning_api.next_modules(coop=coop, user_ids=user_ids)
-        module = nexts.get(member.user_id if member else None) or nexts.get(None)
-        if module:
-            variables["next_module"] = module[0]
-    return variables
 
 
 def render_preview(*, coop, message, member, news=None) -> dict:
@@ -143,7 +113,7 @@ def render_preview(*, coop, message, member, news=None) -> dict:
         email=(member.email if member else "") or "",
         first_name=member.first_name if member else _("Camille"),
         member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=preview_variables(coop=coop, message_blocks=message.blocks, member=member),
+        variables=services.preview_variables(coop=coop, version=version, member=member),
     )
     subject, html_body, text_body = prepared.render(values)
     return {"subject": subject, "html": html_body, "text": text_body}
@@ -439,7 +409,7 @@ def campaign_test(request, coop_slug, send_id):
         email=address,
         first_name=member.first_name if member else request.user.get_short_name() or "",
         member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=preview_variables(coop=coop, message_blocks=version.blocks, member=member),
+        variables=services.preview_variables(coop=coop, version=version, member=member),
     )
     prepared.email(values).send(using=settings.BULK_MAILER)
     audit_log(
