@@ -12,3 +12,12 @@ class KitConfig(AppConfig):
         from coopculture.kit.build_tasks import register_print_ticks  # print kit (k2)
 
         register_print_ticks()
+
+        from coopculture.kit.models import AccountSource
+        from coopculture.members import personal_data
+
+        # The link through which a member's account first came: exported with the member's
+        # data, deleted when the member is erased (it says something about the person).
+        personal_data.register(
+            AccountSource, fields=[], member_path="user__member_records", delete_on_erasure=True
+        )

@@ -21,11 +21,15 @@ class PersonalModel:
     delete_on_erasure: bool = False  # rows that make no sense without the person
 
     def rows_of(self, member) -> models.QuerySet:
-        """This model's rows about `member`."""
+        """This model's rows about `member`, in the member's coop only (a row reached
+        through the member's account may belong to another coop the person is in)."""
         manager = self.model._default_manager
         if self.member_path == "":
             return manager.filter(pk=member.pk)
-        return manager.filter(**{self.member_path: member})
+        rows = manager.filter(**{self.member_path: member})
+        if any(field.name == "coop" for field in self.model._meta.concrete_fields):
+            rows = rows.filter(coop_id=member.coop_id)
+        return rows
 
 
 _registry: dict[str, PersonalModel] = {}

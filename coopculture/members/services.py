@@ -282,7 +282,8 @@ def member_anonymise(*, coop: Coop, actor, member: Member, reason: str = "reques
     """Erase the member's personal data everywhere it is registered; keep what counts
     (profiles, reservations, consents, learning events) without the person."""
     ensure_same_coop(coop, member)
-    for entry in personal_data.registered():
+    # The member's own row last: other rows may be reached through its fields (its account).
+    for entry in sorted(personal_data.registered(), key=lambda entry: entry.member_path == ""):
         rows = entry.rows_of(member)
         if entry.delete_on_erasure:
             rows.delete()

@@ -148,3 +148,31 @@ def test_a_source_from_another_coops_link_does_not_count_in_this_coops_figures(
     html = figures_html(client_for(users["admin"]), coop)
     assert "Flyer de B" not in html
     assert "Rien à afficher pour cette période" in html
+
+
+def test_a_members_first_source_is_in_their_export_and_goes_with_their_erasure(
+    coop, other_coop, users
+):
+    """The account's first link is personal data: the member's export shows this coop's
+    row (not the one of another coop the same person belongs to), erasure deletes it."""
+    from coopculture.coops.scoping import coop_scope
+    from coopculture.members import services as member_services
+    from tests.conftest import make_user
+    from tests.members.factories import make_member
+
+    person = make_user("double.appartenance@example.org")
+    here = make_member(coop, user=person)
+    make_member(other_coop, user=person)
+    with scopes_disabled():
+        AccountSource.objects.create(coop=coop, user=person, source="link:abc2345")
+        AccountSource.objects.create(coop=other_coop, user=person, source="link:xyz6789")
+    with coop_scope(coop):
+        data = member_services.member_export(coop=coop, actor=users["admin"], member=here)
+    assert [row["source"] for row in data["kit.AccountSource"]] == ["link:abc2345"]
+    with coop_scope(coop):
+        member_services.member_anonymise(coop=coop, actor=users["admin"], member=here)
+    with scopes_disabled():
+        left = list(AccountSource.objects.values_list("coop_id", "source"))
+        here.refresh_from_db()
+    assert left == [(other_coop.pk, "link:xyz6789")]
+    assert here.is_anonymised and here.user_id is None
