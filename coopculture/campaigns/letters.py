@@ -15,7 +15,9 @@ return-address line sits just above it, as is usual for window letters.
 
 Each letter has the coop's letterhead, the text, and a QR code (core/qr.py) to the MOOC
 item of the message (or the member's next item or module), with the address printed under
-it for those who type it.
+it for those who type it. That address is a tracked short link of the kit (channel
+"mailing", one per send and target): short to type, and the coop's figures count the
+visits its letters bring, like those of its flyers.
 """
 
 import datetime as dt
@@ -26,11 +28,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
-from coopculture.campaigns import rendering
 from coopculture.campaigns.models import LetterBatch, Recipient, RecipientState, Send
 from coopculture.core import qr
 from coopculture.core.pdf import render_pdf
+from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
 
 # The printed letters hold names and addresses: their PDF is deleted after this time (the
@@ -74,18 +77,32 @@ class _Items:
         return self._all.get(key)
 
 
+def _item_target(item) -> dict:
+    return {
+        "title": item.title,
+        "module": item.module_title,
+        "path": item.path,
+        "link": {
+            "key": item.key,
+            "target_kind": kit_api.TargetKind.ACTIVITY,
+            "module_slug": item.module_slug,
+            "activity_position": item.position,
+        },
+    }
+
+
 def _target(coop, version, variables: dict, items: _Items) -> dict:
     """What the QR code leads to: the message's first MOOC item, else the member's next
-    item or module, else the coop's learning path."""
+    item or module, else the coop's MOOC page."""
     for block in version.blocks or []:
         if block.get("type") in MOOC_BLOCKS:
             item = items.by_key(f"{block.get('module')}:{block.get('position')}")
             if item is not None:
-                return {"title": item.title, "module": item.module_title, "path": item.path}
+                return _item_target(item)
     if key := (variables or {}).get("next_item"):
         item = items.by_key(key)
         if item is not None:
-            return {"title": item.title, "module": item.module_title, "path": item.path}
+            return _item_target(item)
     if slug := (variables or {}).get("next_module"):
         module = next(
             (m.module for m in learning_api.coop_module_list(coop=coop) if m.module.slug == slug),
@@ -93,10 +110,25 @@ def _target(coop, version, variables: dict, items: _Items) -> dict:
         )
         if module is not None:
             path = reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": slug})
-            return {"title": module.title, "module": "", "path": path}
-    from coopculture.campaigns.automations import learning_home
+            link = {"key": slug, "target_kind": kit_api.TargetKind.MODULE, "module_slug": slug}
+            return {"title": module.title, "module": "", "path": path, "link": link}
+    link = {"key": "landing", "target_kind": kit_api.TargetKind.LANDING}
+    return {"title": "", "module": "", "path": kit_api.landing_url(coop), "link": link}
 
-    return {"title": "", "module": "", "path": learning_home(coop)}
+
+def _tracked_url(coop, send, target) -> str:
+    """The send's short link to `target` (made at the first letter, then reused)."""
+    link = target["link"]
+    tracked = kit_api.piece_link(
+        coop=coop,
+        piece=f"letter:{send.pk}:{link['key']}"[:120],
+        channel=kit_api.Channel.MAILING,
+        label=(_("Letter: %(name)s") % {"name": send.name})[:120],
+        target_kind=link["target_kind"],
+        module_slug=link.get("module_slug", ""),
+        activity_position=link.get("activity_position"),
+    )
+    return kit_api.short_url(tracked)
 
 
 def sender_line(coop) -> str:
@@ -115,7 +147,7 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
     for row in rows:
         member = row.member
         target = _target(coop, version, row.variables, items)
-        url = rendering.site_url(target["path"])
+        url = _tracked_url(coop, send, target)
         if url not in qr_cache:
             qr_cache[url] = qr.svg_data_uri(url)
         letters.append(
@@ -128,6 +160,7 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
                 "large": member.needs_large_print,
                 "target": target,
                 "url": url,
+                "url_display": url.split("://", 1)[-1],  # what a member types
                 "qr": qr_cache[url],
             }
         )

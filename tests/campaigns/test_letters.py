@@ -12,8 +12,11 @@ import zxingcpp
 from django_scopes import scopes_disabled
 from PIL import Image
 
+from django.test import Client
+
 from coopculture.campaigns import automations, letters
 from coopculture.campaigns.models import LetterBatch, Recipient, RecipientState
+from coopculture.kit.models import TrackedLink
 from coopculture.members.models import Channel
 from tests.campaigns.c2_factories import forget_prepared_versions, make_campaign, run_in_coop
 from tests.campaigns.factories import make_members
@@ -121,16 +124,25 @@ def test_members_by_post_get_one_page_each_with_address_and_qr_code(
 
     pages = pdf_pages_text(pdf)
     assert len(pages) == 3  # one page per letter
-    expected_url = settings.SITE_URL + "/c/coop-a/parcours/ma-coop-c-est-quoi/1/"
+    # The QR code is the send's tracked short link (channel "mailing"), which leads to the
+    # video: the figures count the visits letters bring.
+    with scopes_disabled():
+        [link] = TrackedLink.objects.filter(coop=coop, piece__startswith=f"letter:{send.pk}:")
+    assert link.channel == "mailing"
+    short_url = settings.SITE_URL + f"/l/{link.code}"
     qr_pages = decoded_qr_codes(pdf)
-    assert qr_pages == [[expected_url]] * 3
+    assert qr_pages == [[short_url]] * 3
+    response = Client().get(f"/l/{link.code}")
+    assert response.status_code == 302
+    assert response["Location"] == "/c/coop-a/parcours/ma-coop-c-est-quoi/1/"
     for page, member in zip(pages, sorted(by_post, key=lambda m: m.last_name), strict=True):
         assert f"{member.first_name} {member.last_name}" in page
         for line in member.postal_address.splitlines():
             assert line in page
         assert f"Bonjour {member.first_name}," in page
         assert "Une coopérative Hlm en 3 minutes" in page
-        assert expected_url in page  # the address under the QR code, for those who type it
+        # The address under the QR code, for those who type it.
+        assert short_url.split("://", 1)[1] in page
     for member in by_email:
         assert member.last_name not in " ".join(pages)
 
