@@ -5,7 +5,14 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 
-from coopculture.campaigns.models import LinkClicks, Recipient, RecipientState, Send, SendKind
+from coopculture.campaigns.models import (
+    LinkClicks,
+    MessageVersion,
+    Recipient,
+    RecipientState,
+    Send,
+    SendKind,
+)
 from coopculture.learning import api as learning_api
 
 
@@ -110,3 +117,54 @@ def link_clicks(*, coop, send: Send) -> list[tuple[str, str, int]]:
     counts = dict(LinkClicks.objects.filter(coop=coop, send=send).values_list("code", "clicks"))
     rows = [(code, url, counts.get(code, 0)) for code, url in targets.items()]
     return sorted(rows, key=lambda row: (-row[2], row[0]))
+
+
+# --- Per-member items ------------------------------------------------------------------------
+
+
+def member_variables(
+    *, coop, version: MessageVersion, rows: list[dict], exclude_send: Send | None = None
+) -> dict:
+    """The per-member items of `version` for each of `rows` ({"id": member id,
+    "user_id": its account or None}), by member id: the next video or testimonial of the
+    coop's path neither seen by the member nor sent to them by another send, and the next
+    module. The ledger stores them; the preview and the test send show the same choice."""
+    chosen: dict[int | None, dict] = {row["id"]: {} for row in rows}
+    slots = set((version.fragments or {}).keys())
+    if not slots:
+        return chosen
+    user_ids = [row["user_id"] for row in rows if row["user_id"]]
+    if "next_item" in slots:
+        # The coop's path order, not the JSON's: PostgreSQL's jsonb does not keep key order.
+        rendered = version.fragments["next_item"]
+        order = [i.key for i in learning_api.mail_items(coop=coop) if i.key in rendered]
+        seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids)
+        already_sent: dict[int, set[str]] = {}
+        for member_id, variables in (
+            Recipient.objects.filter(coop=coop, member_id__in=[r["id"] for r in rows])
+            .exclude(send=exclude_send)
+            .exclude(variables={})
+            .values_list("member_id", "variables")
+        ):
+            if variables.get("next_item"):
+                already_sent.setdefault(member_id, set()).add(variables["next_item"])
+        for row in rows:
+            done = seen.get(row["user_id"], set()) | already_sent.get(row["id"], set())
+            key = next((k for k in order if k not in done), None)
+            if key is not None:
+                chosen[row["id"]]["next_item"] = key
+    if "next_module" in slots:
+        nexts = learning_api.next_modules(coop=coop, user_ids=user_ids)
+        for row in rows:
+            module = nexts.get(row["user_id"]) or nexts.get(None)
+            if module is not None:
+                chosen[row["id"]]["next_module"] = module[0]
+    return chosen
+
+
+def preview_variables(*, coop, version: MessageVersion, member, send: Send | None = None) -> dict:
+    """What `member` (None: a member without an account) gets from `version`, saved or
+    not: the ledger's own choice. With the `send` under way, its own ledger rows do not
+    count as already sent (the preview shows what this send gives)."""
+    row = {"id": member.pk if member else None, "user_id": member.user_id if member else None}
+    return member_variables(coop=coop, version=version, rows=[row], exclude_send=send)[row["id"]]

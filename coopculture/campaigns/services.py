@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
-from coopculture.campaigns import rendering
+from coopculture.campaigns import rendering, selectors
 from coopculture.campaigns.models import (
     LinkClicks,
     Message,
@@ -30,7 +30,6 @@ from coopculture.campaigns.models import (
     SuppressionReason,
 )
 from coopculture.coops.scoping import ensure_same_coop
-from coopculture.learning import api as learning_api
 from coopculture.members.models import Channel, ConsentRecord, ConsentSource
 from coopculture.members.services import consent_record
 
@@ -110,53 +109,6 @@ def is_suppressed(*, coop, email: str) -> bool:
 # --- The ledger ----------------------------------------------------------------------------
 
 
-def member_variables(
-    *, coop, version: MessageVersion, rows: list[dict], exclude_send: Send | None = None
-) -> dict:
-    """The per-member items of `version` for each of `rows` ({"id": member id,
-    "user_id": its account or None}), by member id: the next video or testimonial of the
-    coop's path neither seen by the member nor sent to them by another send, and the next
-    module. The ledger stores them; the preview and the test send show the same choice."""
-    chosen: dict[int, dict] = {row["id"]: {} for row in rows}
-    slots = set((version.fragments or {}).keys())
-    if not slots:
-        return chosen
-    user_ids = [row["user_id"] for row in rows if row["user_id"]]
-    if "next_item" in slots:
-        # The coop's path order, not the JSON's: PostgreSQL's jsonb does not keep key order.
-        rendered = version.fragments["next_item"]
-        order = [i.key for i in learning_api.mail_items(coop=coop) if i.key in rendered]
-        seen = learning_api.seen_item_keys(coop=coop, user_ids=user_ids)
-        already_sent: dict[int, set[str]] = {}
-        for member_id, variables in (
-            Recipient.objects.filter(coop=coop, member_id__in=[r["id"] for r in rows])
-            .exclude(send=exclude_send)
-            .exclude(variables={})
-            .values_list("member_id", "variables")
-        ):
-            if variables.get("next_item"):
-                already_sent.setdefault(member_id, set()).add(variables["next_item"])
-        for row in rows:
-            done = seen.get(row["user_id"], set()) | already_sent.get(row["id"], set())
-            key = next((k for k in order if k not in done), None)
-            if key is not None:
-                chosen[row["id"]]["next_item"] = key
-    if "next_module" in slots:
-        nexts = learning_api.next_modules(coop=coop, user_ids=user_ids)
-        for row in rows:
-            module = nexts.get(row["user_id"]) or nexts.get(None)
-            if module is not None:
-                chosen[row["id"]]["next_module"] = module[0]
-    return chosen
-
-
-def preview_variables(*, coop, version: MessageVersion, member) -> dict:
-    """What `member` (or, for None, a member without an account) would get from `version`
-    (saved or not): the ledger's own choice."""
-    row = {"id": member.pk if member else None, "user_id": member.user_id if member else None}
-    return member_variables(coop=coop, version=version, rows=[row])[row["id"]]
-
-
 def _refused(send: Send, consent: bool | None) -> bool:
     """Campaigns and bulletins need the member's consent to the send's purpose (opt-in).
     Life-cycle automations tell members about their own home and membership (a reservation,
@@ -190,7 +142,9 @@ def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
     rows = []
 
     def flush():
-        variables = member_variables(coop=coop, version=send.version, rows=rows, exclude_send=send)
+        variables = selectors.member_variables(
+            coop=coop, version=send.version, rows=rows, exclude_send=send
+        )
         objects = []
         for row in rows:
             email = row["email"] or ""

@@ -9,7 +9,7 @@ from django_scopes import scopes_disabled
 
 from django.utils import timezone
 
-from coopculture.campaigns import automations, bulletin, services
+from coopculture.campaigns import automations, bulletin, selectors
 from coopculture.campaigns.models import BulletinNews, Recipient, Send, SendKind
 from coopculture.learning import api as learning_api
 from coopculture.learning.models import Activity, EventKind, LearningEvent
@@ -135,25 +135,38 @@ def test_each_member_gets_an_item_neither_seen_nor_already_sent(coop, demo_path,
         assert (item.title if item.kind == "video" else item.quote) in text
 
 
-def test_the_preview_shows_the_item_the_next_send_gives(coop, demo_path, smtp_mailers):
-    """The preview and the test send use the ledger's own choice: after March's bulletin,
-    a member's preview of it shows the item April's bulletin then gives them."""
+def test_the_preview_shows_the_ledgers_own_choice(coop, demo_path, smtp_mailers):
+    """The preview and the test send use the ledger's own choice: March's bulletin,
+    previewed once under way, shows each member the item its ledger gave them; a new
+    message previewed after it shows the item April's bulletin then gives."""
     switch_on(coop, day=1)
     [fresh, watcher] = make_members(coop, 2, purpose=Purpose.BULLETIN)
     saw(coop, watcher, "ma-coop-c-est-quoi", 1)
     [march] = run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 1)))
+    members = (fresh, watcher)
     with scopes_disabled():
-        foreseen = {
-            member.pk: services.preview_variables(coop=coop, version=march.version, member=member)
-            for member in (fresh, watcher)
+        given_in_march = dict(
+            Recipient.objects.filter(send=march).values_list("member_id", "variables")
+        )
+        previewed = {
+            m.pk: selectors.preview_variables(
+                coop=coop, version=march.version, member=m, send=march
+            )
+            for m in members
         }
-        first = dict(Recipient.objects.filter(send=march).values_list("member_id", "variables"))
+        foreseen = {
+            m.pk: selectors.preview_variables(coop=coop, version=march.version, member=m)
+            for m in members
+        }
     [april] = run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 4, 1)))
     with scopes_disabled():
-        given = dict(Recipient.objects.filter(send=april).values_list("member_id", "variables"))
-    for member in (fresh, watcher):
-        assert foreseen[member.pk]["next_item"] == given[member.pk]["next_item"]
-        assert foreseen[member.pk]["next_item"] != first[member.pk]["next_item"]
+        given_in_april = dict(
+            Recipient.objects.filter(send=april).values_list("member_id", "variables")
+        )
+    for member in members:
+        assert previewed[member.pk]["next_item"] == given_in_march[member.pk]["next_item"]
+        assert foreseen[member.pk]["next_item"] == given_in_april[member.pk]["next_item"]
+        assert given_in_april[member.pk]["next_item"] != given_in_march[member.pk]["next_item"]
 
 
 def test_the_tick_schedules_the_bulletin(coop, demo_path, smtp_mailers):

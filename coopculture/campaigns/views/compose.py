@@ -86,9 +86,10 @@ def _editable(send) -> bool:
 # --- Preview --------------------------------------------------------------------------------
 
 
-def render_preview(*, coop, message, member, news=None) -> dict:
+def render_preview(*, coop, message, member, news=None, send=None) -> dict:
     """The real email of `message` for `member` (HTML inlined as sent, and plain text),
-    without saving a version. Links and unsubscribe carry a throw-away key."""
+    without saving a version. Links and unsubscribe carry a throw-away key. `send`: the
+    send under way it belongs to (its own ledger rows then decide the member's items)."""
     parts = rendering.render_version_content(
         coop=coop,
         subject=message.subject,
@@ -113,7 +114,7 @@ def render_preview(*, coop, message, member, news=None) -> dict:
         email=(member.email if member else "") or "",
         first_name=member.first_name if member else _("Camille"),
         member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=services.preview_variables(coop=coop, version=version, member=member),
+        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
     )
     subject, html_body, text_body = prepared.render(values)
     return {"subject": subject, "html": html_body, "text": text_body}
@@ -320,7 +321,9 @@ def _send_preview(request, coop, send):
             body=send.version.body,
             blocks=send.version.blocks,
         )
-    preview = render_preview(coop=coop, message=message, member=member, news=_news_for(coop, send))
+    preview = render_preview(
+        coop=coop, message=message, member=member, news=_news_for(coop, send), send=send
+    )
     return preview, samples, member
 
 
@@ -409,7 +412,7 @@ def campaign_test(request, coop_slug, send_id):
         email=address,
         first_name=member.first_name if member else request.user.get_short_name() or "",
         member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=services.preview_variables(coop=coop, version=version, member=member),
+        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
     )
     prepared.email(values).send(using=settings.BULK_MAILER)
     audit_log(
