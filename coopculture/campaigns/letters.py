@@ -83,7 +83,7 @@ def _item_target(item) -> dict:
         "module": item.module_title,
         "path": item.path,
         "link": {
-            "key": item.key,
+            "key": f"activity:{item.key}",
             "target_kind": kit_api.TargetKind.ACTIVITY,
             "module_slug": item.module_slug,
             "activity_position": item.position,
@@ -110,18 +110,21 @@ def _target(coop, version, variables: dict, items: _Items) -> dict:
         )
         if module is not None:
             path = reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": slug})
-            link = {"key": slug, "target_kind": kit_api.TargetKind.MODULE, "module_slug": slug}
+            link = {"key": f"module:{slug}", "target_kind": kit_api.TargetKind.MODULE}
+            link["module_slug"] = slug
             return {"title": module.title, "module": "", "path": path, "link": link}
     link = {"key": "landing", "target_kind": kit_api.TargetKind.LANDING}
     return {"title": "", "module": "", "path": kit_api.landing_url(coop), "link": link}
 
 
 def _tracked_url(coop, send, target) -> str:
-    """The send's short link to `target` (made at the first letter, then reused)."""
+    """The send's short link to `target` (made at the first letter, then reused). Piece
+    keys name the target's kind: "letter:<send>:activity:<module>:<n>", ":module:<slug>",
+    ":landing" (at most 8 + 10 + 9 + 80 + 6 characters)."""
     link = target["link"]
     tracked = kit_api.piece_link(
         coop=coop,
-        piece=f"letter:{send.pk}:{link['key']}"[:120],
+        piece=f"letter:{send.pk}:{link['key']}",
         channel=kit_api.Channel.MAILING,
         label=(_("Letter: %(name)s") % {"name": send.name})[:120],
         target_kind=link["target_kind"],
@@ -142,12 +145,16 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
     version = send.version
     items = _Items(coop)
     qr_cache: dict[str, str] = {}
+    urls: dict[str, str] = {}  # one link per target in a batch: one query, not one a letter
     letters = []
     today = timezone.localdate()
     for row in rows:
         member = row.member
         target = _target(coop, version, row.variables, items)
-        url = _tracked_url(coop, send, target)
+        key = target["link"]["key"]
+        if key not in urls:
+            urls[key] = _tracked_url(coop, send, target)
+        url = urls[key]
         if url not in qr_cache:
             qr_cache[url] = qr.svg_data_uri(url)
         letters.append(
@@ -160,7 +167,7 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
                 "large": member.needs_large_print,
                 "target": target,
                 "url": url,
-                "url_display": url.split("://", 1)[-1],  # what a member types
+                "url_display": qr.display_html(url),  # what a member types
                 "qr": qr_cache[url],
             }
         )

@@ -25,6 +25,9 @@ import re
 import segno
 from segno import encoder as segno_encoder
 
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
 ERROR_CORRECTION = "q"
 QUIET_ZONE = 4  # modules, as ISO/IEC 18004 asks
 DARK = "#000000"
@@ -117,7 +120,7 @@ def _penalty(rows: list[bytes], size: int) -> int:
     return score + 10 * int(abs(dark / size**2 * 100 - 50) / 5)
 
 
-def best_mask(matrix) -> int:
+def best_mask(matrix: tuple[bytearray, ...]) -> int:
     """The mask segno would choose for the symbol whose modules, masked with pattern 0
     and with its format information, are `matrix` (a tuple of byte rows)."""
     size = len(matrix)
@@ -132,6 +135,21 @@ def best_mask(matrix) -> int:
         if best_score is None or score < best_score:
             best, best_score = number, score
     return best
+
+
+def display_html(url: str) -> SafeString:
+    """The address printed beside a QR code, for those who type it: without "https://",
+    as HTML that may break before a dot of the host or after a slash, never inside a word
+    (a long site address beside a code on a flyer)."""
+    host, _slash, path = url.split("://", 1)[-1].partition("/")
+    first, *others = host.split(".")
+    parts = [first, *(f".{part}" for part in others)]
+    if path:
+        parts[-1] += "/"
+        parts.append(path)
+    return format_html_join(
+        mark_safe("<wbr>"), '<span class="nowrap">{}</span>', ((p,) for p in parts)
+    )
 
 
 def svg(data: str, *, scale: int = 10, title: str = "") -> str:

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.http import Http404
 from django.urls import reverse
-from django.utils.html import format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -210,19 +208,6 @@ def absolute(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def qr_display(url: str) -> str:
-    """The short URL as printed beside its QR code, without "https://", as HTML that may
-    break before a dot of the host or after its slash, and nowhere else: never inside a
-    word someone has to type (a long site address beside a QR code)."""
-    host, _slash, path = url.split("://", 1)[-1].partition("/")
-    first, *others = host.split(".")
-    parts = [first, *(f".{part}" for part in others)]
-    parts[-1] += "/"
-    return format_html_join(
-        mark_safe("<wbr>"), '<span class="nowrap">{}</span>', ((part,) for part in [*parts, path])
-    )
-
-
 def _qr(link) -> dict:
     url = links.short_url(link)
     # A PNG of one pixel per module, drawn unsmoothed (`image-rendering: pixelated`): as
@@ -230,8 +215,7 @@ def _qr(link) -> dict:
     # parses each SVG path; see docs/decisions/0010).
     return {
         "url": url,
-        "display": url.split("://", 1)[-1],
-        "display_html": qr_display(url),
+        "display_html": qr.display_html(url),
         "uri": qr.png_data_uri(url, scale=1),
     }
 
@@ -263,8 +247,8 @@ def piece_link(*, coop, piece: Piece):
 
 
 def piece_qr(*, coop, piece: Piece) -> dict:
-    """The tracked link a piece carries, as {"url", "display", "display_html", "uri"}
-    (a PNG data URI)."""
+    """The tracked link a piece carries, as {"url", "display_html", "uri"} (a PNG data
+    URI)."""
     return _qr(piece_link(coop=coop, piece=piece))
 
 

@@ -53,6 +53,7 @@ def leaflet_pdf(
             "coop_url": coop_url,
             "qr_url": qr_url,
             "qr_uri": qr.png_data_uri(qr_url, scale=1) if qr_url else "",
+            "url_display": qr.display_html(qr_url or coop_url),
         },
         title=activity.title,
         lang=lang,

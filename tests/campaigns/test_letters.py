@@ -221,3 +221,29 @@ def test_letter_pdfs_are_deleted_after_thirty_days(coop, demo_path, smtp_mailers
         assert not batch.file
         # The ledger still says a letter was made.
         assert Recipient.objects.get(send=send).state == RecipientState.LETTER
+
+
+def test_a_letter_without_a_video_leads_to_the_coops_mooc_page(
+    coop, demo_path, smtp_mailers, settings
+):
+    """A message with no MOOC item: the letter's code still is a tracked short link, to
+    the coop's MOOC page; a second send gets its own link."""
+    make_members(coop, 2, preferred_channel=Channel.POST)
+    first, second = make_campaign(coop), make_campaign(coop)
+    for send in (first, second):
+        with scopes_disabled():
+            send.message.blocks = []
+            send.message.save()
+        start_campaign(coop, send)
+    with scopes_disabled():
+        links = {
+            send.pk: TrackedLink.objects.get(coop=coop, piece=f"letter:{send.pk}:landing")
+            for send in (first, second)
+        }
+        [batch] = LetterBatch.objects.filter(send=first)
+        pdf = read_file(batch)
+    assert links[first.pk].code != links[second.pk].code
+    code = links[first.pk].code
+    assert decoded_qr_codes(pdf) == [[settings.SITE_URL + f"/l/{code}"]] * 2
+    response = Client().get(f"/l/{code}")
+    assert response.status_code == 302 and response["Location"] == "/c/coop-a/"

@@ -165,7 +165,9 @@ def test_fixed_layouts_hold_with_the_longest_name_and_texts(long_coop, key):
         assert normalised(texts.message) in text
 
 
-@pytest.mark.parametrize("key", ["flyer", "poster-a4", "poster-a3", "registration-form"])
+@pytest.mark.parametrize(
+    "key", ["flyer", "poster-a4", "poster-a3", "registration-form", "booklet-accedant"]
+)
 def test_a_long_site_address_breaks_after_its_host_and_stays_in_its_box(long_coop, settings, key):
     """The short address printed beside each QR code, on a site address of 47
     characters: it breaks only before a dot of the host or after its slash, never inside
@@ -176,7 +178,7 @@ def test_a_long_site_address_breaks_after_its_host_and_stays_in_its_box(long_coo
     assert layout_problems(layout(long_coop, piece)) == []
     text = pdf_text(render(long_coop, piece)).replace("\u200b", "")
     with scopes_disabled():
-        code = TrackedLink.objects.get(coop=long_coop, piece=key).code
+        code = printing.piece_link(coop=long_coop, piece=piece).code
     assert "culture-coop" in text, text
     start = text.index("culture-coop")
     printed = text[start : text.index(code, start) + len(code)]
