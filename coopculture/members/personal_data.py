@@ -10,6 +10,7 @@ A test fails when a model that points to Member is missing from the registry.
 
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 
@@ -36,6 +37,14 @@ _registry: dict[str, PersonalModel] = {}
 
 
 def register(model, *, fields, member_path: str, delete_on_erasure: bool = False) -> None:
+    has_coop = any(field.name == "coop" for field in model._meta.concrete_fields)
+    if member_path and not member_path.startswith("member") and not has_coop:
+        # Rows reached through the person's account may belong to any coop: without a
+        # coop field, an export or an erasure would cross coops.
+        raise ImproperlyConfigured(
+            f"{model._meta.label} is reached from the member through "
+            f"{member_path!r} and needs a coop field."
+        )
     _registry[model._meta.label] = PersonalModel(
         model=model,
         fields=tuple(fields),

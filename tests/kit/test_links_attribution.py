@@ -9,12 +9,15 @@ from django_scopes import scopes_disabled
 from django.test import Client
 from django.urls import reverse
 
+from coopculture.coops.scoping import coop_scope
 from coopculture.core import attribution
 from coopculture.kit.models import AccountSource
 from coopculture.learning.models import EventKind, LearningEvent
-from tests.conftest import PASSWORD
+from coopculture.members import services as member_services
+from tests.conftest import PASSWORD, make_user
 from tests.kit.test_links_redirect import make_link, visit
 from tests.learning.factories import make_module
+from tests.members.factories import make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -155,11 +158,6 @@ def test_a_members_first_source_is_in_their_export_and_goes_with_their_erasure(
 ):
     """The account's first link is personal data: the member's export shows this coop's
     row (not the one of another coop the same person belongs to), erasure deletes it."""
-    from coopculture.coops.scoping import coop_scope
-    from coopculture.members import services as member_services
-    from tests.conftest import make_user
-    from tests.members.factories import make_member
-
     person = make_user("double.appartenance@example.org")
     here = make_member(coop, user=person)
     make_member(other_coop, user=person)
