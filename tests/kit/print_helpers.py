@@ -210,6 +210,30 @@ def layout_problems(document) -> list[str]:
     return problems
 
 
+SIDE_BY_SIDE = {"kit-qr", "kit-brand", "form-brand", "booklet-brand", "booklet-qr", "booklet-video"}
+
+
+def rows_not_side_by_side(document) -> list[str]:
+    """Rows of an image beside a text (two inline blocks, print CSS) where the text fell
+    under the image instead: a space between them in a template is enough to do that."""
+    problems = []
+    for number, page in enumerate(document.pages, start=1):
+        for box in _walk(page._page_box):
+            element = getattr(box, "element", None)
+            classes = set((element.get("class") or "").split()) if element is not None else set()
+            if not classes & SIDE_BY_SIDE or box.element_tag in ("img", "p"):
+                continue
+            inside = list(_walk(box))
+            images = [b for b in inside if isinstance(b, boxes.ReplacedBox)]
+            texts = [b for b in inside if isinstance(b, boxes.InlineBlockBox)]
+            for image in images:
+                for text in texts:
+                    top, bottom = image.position_y, image.position_y + image.height
+                    if not (text.position_y < bottom and text.position_y + text.height > top):
+                        problems.append(f"page {number}: {sorted(classes)} text under its image")
+    return problems
+
+
 def qr_widths_mm(document) -> list[float]:
     widths = []
     for page in document.pages:

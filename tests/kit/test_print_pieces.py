@@ -2,6 +2,7 @@
 every QR code decoded from the rendered pages and followed to its target, layouts that hold
 with the longest name and texts, tagged PDFs with embedded fonts, French typography."""
 
+import base64
 import io
 import re
 
@@ -9,6 +10,7 @@ import pypdf
 import pytest
 from django_scopes import scopes_disabled
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -28,9 +30,15 @@ from tests.kit.print_helpers import (
     pieces_of,
     qr_widths_mm,
     render,
+    rows_not_side_by_side,
 )
 
 pytestmark = pytest.mark.django_db
+
+# A 2x2 PNG logo.
+PNG_LOGO = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
@@ -185,6 +193,22 @@ def test_a_long_site_address_breaks_after_its_host_and_stays_in_its_box(long_coo
     # Lines end only before a dot or after the slash: joined, the address is whole.
     assert re.fullmatch(r"[^ ]+( (?=\.)[^ ]+| (?<=/ )[^ ]+)*", printed), printed
     assert printed.replace(" ", "") == f"culture-coop.federation-des-coop-hlm.example.fr/l/{code}"
+
+
+def test_images_and_their_texts_stay_side_by_side(modules):
+    """QR codes and their call, logos and the coop's name: side by side on every piece,
+    with a logo too (the rows are inline blocks written with no space between them)."""
+    coop = make_longest_coop("coop-au-logo")
+    coop.logo = SimpleUploadedFile("logo.png", PNG_LOGO, content_type="image/png")
+    coop.save()
+    checked = 0
+    for piece in pieces_of(coop):
+        if piece.kind == printing.Kind.LEAFLET:
+            continue
+        document = layout(coop, piece)
+        assert rows_not_side_by_side(document) == [], piece.key
+        checked += 1
+    assert checked >= 5
 
 
 def test_pages_have_their_paper_size(long_coop):
