@@ -13,11 +13,16 @@ class KitConfig(AppConfig):
 
         register_print_ticks()
 
+        from coopculture.kit.links import describe_source
         from coopculture.kit.models import AccountSource
         from coopculture.members import personal_data
 
         # The link through which a member's account first came: exported with the member's
-        # data, deleted when the member is erased (it says something about the person).
+        # data (named, not as a code), deleted when the member is erased.
         personal_data.register(
-            AccountSource, fields=[], member_path="user__member_records", delete_on_erasure=True
+            AccountSource,
+            fields=[],
+            member_path="user__member_records",
+            delete_on_erasure=True,
+            describe=describe_source,
         )

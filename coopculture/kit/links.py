@@ -10,9 +10,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.kit.models import TargetKind, TrackedLink
+from coopculture.kit.selectors import link_by_code
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 7
@@ -29,6 +31,20 @@ def short_path(link: TrackedLink) -> str:
 def short_url(link: TrackedLink) -> str:
     """The absolute short URL, as printed and as encoded in the QR codes."""
     return settings.SITE_URL.rstrip("/") + short_path(link)
+
+
+def describe_source(row: dict) -> dict:
+    """An exported AccountSource row as its person reads it: the link named by its label
+    and channel, not by its code ("link:k7mn3vc")."""
+    code = str(row.get("source", "")).removeprefix("link:")
+    link = link_by_code(code)
+    if link is not None:
+        row["source"] = _("%(label)s (%(channel)s, link %(code)s)") % {
+            "label": link.label,
+            "channel": link.get_channel_display(),
+            "code": link.code,
+        }
+    return row
 
 
 def _clean_target(target_kind: str, module_slug: str, activity_position: int | None) -> dict:

@@ -8,6 +8,7 @@ member plugs in with one call from its AppConfig.ready():
 A test fails when a model that points to Member is missing from the registry.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ImproperlyConfigured
@@ -20,6 +21,8 @@ class PersonalModel:
     fields: tuple[str, ...]  # cleared (or replaced) on erasure, exported as they are
     member_path: str  # lookup from this model to the Member ("" for Member itself)
     delete_on_erasure: bool = False  # rows that make no sense without the person
+    # Makes an exported row readable (a code replaced by what it names), or None.
+    describe: Callable[[dict], dict] | None = None
 
     def rows_of(self, member) -> models.QuerySet:
         """This model's rows about `member`, in the member's coop only (a row reached
@@ -36,7 +39,14 @@ class PersonalModel:
 _registry: dict[str, PersonalModel] = {}
 
 
-def register(model, *, fields, member_path: str, delete_on_erasure: bool = False) -> None:
+def register(
+    model,
+    *,
+    fields,
+    member_path: str,
+    delete_on_erasure: bool = False,
+    describe: Callable[[dict], dict] | None = None,
+) -> None:
     has_coop = any(field.name == "coop" for field in model._meta.concrete_fields)
     if member_path and not member_path.startswith("member") and not has_coop:
         # Rows reached through the person's account may belong to any coop: without a
@@ -50,6 +60,7 @@ def register(model, *, fields, member_path: str, delete_on_erasure: bool = False
         fields=tuple(fields),
         member_path=member_path,
         delete_on_erasure=delete_on_erasure,
+        describe=describe,
     )
 
 

@@ -161,12 +161,16 @@ def test_a_members_first_source_is_in_their_export_and_goes_with_their_erasure(
     person = make_user("double.appartenance@example.org")
     here = make_member(coop, user=person)
     make_member(other_coop, user=person)
+    poster = make_link(coop, channel="affiche", label="Affiche du hall B")
     with scopes_disabled():
-        AccountSource.objects.create(coop=coop, user=person, source="link:abc2345")
+        AccountSource.objects.create(coop=coop, user=person, source=f"link:{poster.code}")
         AccountSource.objects.create(coop=other_coop, user=person, source="link:xyz6789")
     with coop_scope(coop):
         data = member_services.member_export(coop=coop, actor=users["admin"], member=here)
-    assert [row["source"] for row in data["kit.AccountSource"]] == ["link:abc2345"]
+    # Named as the person knows it, not by a code.
+    assert [row["source"] for row in data["kit.AccountSource"]] == [
+        f"Affiche du hall B (Affiche, lien {poster.code})"
+    ]
     with coop_scope(coop):
         member_services.member_anonymise(coop=coop, actor=users["admin"], member=here)
     with scopes_disabled():
