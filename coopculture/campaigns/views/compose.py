@@ -7,7 +7,6 @@ version shown to the approving admin is frozen at approval: what they saw is wha
 """
 
 import copy
-import datetime as dt
 import secrets
 import uuid
 
@@ -641,12 +640,16 @@ def automation_edit(request, coop_slug, kind):
     )
 
 
+def _any_member(coop):
+    """A member to preview a message with (None in a coop without members yet)."""
+    return member_selectors.member_list(coop=coop).first()
+
+
 def _automation_preview(coop, setting) -> dict:
-    samples = list(member_selectors.member_list(coop=coop)[:1])
     return render_preview(
         coop=coop,
         message=automations.example_message(coop=coop, setting=setting),
-        member=samples[0] if samples else None,
+        member=_any_member(coop),
     )
 
 
@@ -728,11 +731,10 @@ def bulletin_page(request, coop_slug):
 
 
 def _bulletin_preview(coop, settings_row, news) -> dict:
-    samples = list(member_selectors.member_list(coop=coop)[:1])
     return render_preview(
         coop=coop,
         message=settings_row.message,
-        member=samples[0] if samples else None,
+        member=_any_member(coop),
         news=news if news is not None and news.pk else None,
     )
 
@@ -748,6 +750,3 @@ def bulletin_preview(request, coop_slug):
     month = bulletin.next_bulletin_month(coop=coop, settings_row=settings_row)
     news = BulletinNews.objects.filter(coop=coop, month=month).first()
     return _frame_response(_bulletin_preview(coop, settings_row, news)["html"])
-
-
-__all__ = ["access_send", "dt", "render_preview"]
