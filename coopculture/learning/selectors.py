@@ -7,6 +7,7 @@ from django.http import Http404
 
 from coopculture.learning.models import (
     Activity,
+    ActivityKind,
     CompletionRule,
     CoopModuleSetting,
     EventKind,
@@ -172,7 +173,7 @@ def next_step(module: Module, activities, progress: Progress):
             (
                 a
                 for a in activities
-                if a.required and a.kind == "quiz" and not progress.done.get(a.pk)
+                if a.required and a.kind == ActivityKind.QUIZ and not progress.done.get(a.pk)
             ),
             None,
         )
