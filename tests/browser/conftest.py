@@ -231,6 +231,13 @@ def assert_no_axe_violations(page):
     )
 
 
+def assert_clean(page):
+    """No axe violation (WCAG 2.1 A/AA) and no console error on the page."""
+    assert_no_axe_violations(page)
+    errors = console_errors(page)
+    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
+
+
 def login(page, live_server, email: str, password: str):
     """Sign in through the real staff form at /compte/login/ (fields `login`, `password`)."""
     page.goto(f"{live_server.url}/compte/login/")

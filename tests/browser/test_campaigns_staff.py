@@ -9,8 +9,7 @@ from playwright.sync_api import expect
 
 from coopculture.campaigns.models import Send, SendStatus
 from tests.browser.conftest import (
-    assert_no_axe_violations,
-    console_errors,
+    assert_clean,
     force_login,
     goto,
     screenshot,
@@ -18,12 +17,6 @@ from tests.browser.conftest import (
 from tests.campaigns.c2_factories import make_campaign
 from tests.campaigns.factories import make_members
 from tests.members.factories import make_programme
-
-
-def assert_clean(page):
-    assert_no_axe_violations(page)
-    errors = console_errors(page)
-    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from coopculture.kit.links import link_create, short_url
 from coopculture.kit.models import LinkDailyCount
 from coopculture.learning.models import CoopModuleSetting, EventKind, LearningEvent
 from tests.browser.conftest import (
-    assert_no_axe_violations,
+    assert_clean,
     console_errors,
     force_login,
     goto,
@@ -24,12 +24,6 @@ from tests.browser.conftest import (
 )
 from tests.browser.test_learning_weight import MAX_BYTES, MAX_REQUESTS, weigh
 from tests.learning.factories import make_module
-
-
-def assert_clean(page):
-    assert_no_axe_violations(page)
-    errors = console_errors(page)
-    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
 
 
 @pytest.fixture

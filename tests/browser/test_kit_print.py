@@ -7,19 +7,12 @@ from django_scopes import scopes_disabled
 
 from coopculture.kit.models import BuildStatus, KitBuild
 from tests.browser.conftest import (
-    assert_no_axe_violations,
-    console_errors,
+    assert_clean,
     force_login,
     goto,
     screenshot,
 )
 from tests.kit.print_helpers import make_modules
-
-
-def assert_clean(page):
-    assert_no_axe_violations(page)
-    errors = console_errors(page)
-    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
 
 
 @pytest.fixture

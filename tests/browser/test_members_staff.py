@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from coopculture.members.models import ConsentRecord, DeliveryDateChange, MemberProfile
 from tests.browser.conftest import (
-    assert_no_axe_violations,
-    console_errors,
+    assert_clean,
     force_login,
     goto,
     screenshot,
@@ -20,12 +19,6 @@ from tests.browser.conftest import (
 from tests.members.factories import make_member, make_programme, reserve
 
 TODAY = timezone.localdate()
-
-
-def assert_clean(page):
-    assert_no_axe_violations(page)
-    errors = console_errors(page)
-    assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
 
 
 @pytest.fixture

@@ -158,13 +158,7 @@ def test_erasure_leaves_no_personal_field_anywhere(coop, users):
         services.member_anonymise(coop=coop, actor=users["admin"], member=member)
     with scopes_disabled():
         for entry in personal_data.registered():
-            manager = entry.model._default_manager
-            rows = (
-                manager.filter(pk=member.pk)
-                if not entry.member_path
-                else manager.filter(**{entry.member_path: member})
-            )
-            for row in rows:
+            for row in entry.rows_of(member):
                 for name in entry.fields:
                     value = getattr(row, name)
                     assert value in ("", None, False), (
