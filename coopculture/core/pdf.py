@@ -12,8 +12,10 @@
 Templates extend "core/pdf/base.html" (A4, margins, page numbers, the coop colour).
 """
 
+import functools
 import mimetypes
 import posixpath
+import re
 import threading
 from urllib.parse import unquote, urlsplit
 
@@ -116,6 +118,50 @@ class LocalURLFetcher(URLFetcher):
         raise ResourceRefusedError(f"PDFs only use local files, not {url}")
 
 
+# --- WeasyPrint's user-agent stylesheet, trimmed ---------------------------------------
+# Rules of WeasyPrint's HTML user-agent stylesheet that our PDFs never use: footnotes and
+# notes (each gives every element six pseudo-elements whose styles are computed, printed
+# or not), `dir` attributes, table `rules`/`frame` attributes and form fields (none in our
+# templates). Each rule is one line of that file. Leaving them out changes no page
+# (tests/kit/test_print_user_agent.py compares every box of every piece) and saves a
+# twentieth of a kit's render time (docs/decisions/0010).
+_UNUSED_UA_RULES = (
+    "::footnote",
+    "::note",
+    "[dir",
+    "dd[dir",
+    ":is(dir, menu, ol, ul)[dir",
+    "table:is([rules]",
+)
+_UA_FORMS = re.compile(r"/\* Form fields \*/.*?(?=/\* Pages \*/)", re.S)
+
+
+def print_user_agent_css() -> str:
+    from weasyprint.html import UA
+
+    lines = [
+        # Only list items have a marker in our templates.
+        line.replace("::marker", "li::marker") if line.startswith("::marker") else line
+        for line in _UA_FORMS.sub("", UA).split("\n")
+        # Counter styles come to each document from WeasyPrint's own parse of the sheet.
+        if not line.lstrip().startswith((*_UNUSED_UA_RULES, "@counter-style"))
+    ]
+    return "\n".join(lines)
+
+
+@functools.cache
+def print_user_agent_stylesheet() -> CSS:
+    return CSS(string=print_user_agent_css())
+
+
+class PrintHTML(HTML):
+    """An HTML document printed with print_user_agent_stylesheet (WeasyPrint asks each
+    document for its user-agent stylesheets through this method)."""
+
+    def _ua_stylesheets(self, forms=False):
+        return [print_user_agent_stylesheet()]
+
+
 # Font configuration is costly to build and reusable between documents; Pango objects
 # are not shared between threads, hence one per thread.
 _local = threading.local()
@@ -197,7 +243,7 @@ def render_pdf(
     `stylesheets`: parsed once and reused (shared_stylesheet), for documents printed by
     the hundred."""
     html = render_html(template_name, context, title=title, lang=lang)
-    document = HTML(
+    document = PrintHTML(
         string=html,
         base_url=base_url or DEFAULT_BASE_URL,
         url_fetcher=_url_fetcher(),

@@ -10,11 +10,10 @@ import pypdf
 import zxingcpp
 from django_scopes import scopes_disabled
 from PIL import Image
-from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 from weasyprint.layout.absolute import AbsolutePlaceholder
 
-from coopculture.core.pdf import LocalURLFetcher, render_html
+from coopculture.core.pdf import LocalURLFetcher, PrintHTML, render_html
 from coopculture.kit import printing
 from coopculture.kit.models import KitSettings
 from tests.conftest import make_coop
@@ -140,7 +139,7 @@ def layout(coop, piece):
     html = render_html(
         printing.TEMPLATES[piece.kind], context, title=printing.piece_title(coop, piece)
     )
-    return HTML(
+    return PrintHTML(
         string=html, base_url="file:///", url_fetcher=LocalURLFetcher(), media_type="print"
     ).render(stylesheets=printing.stylesheets(piece.kind))
 
