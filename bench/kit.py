@@ -107,21 +107,21 @@ def child_flyer(renders: int) -> dict:
     per_kind: dict[str, float] = {}
     with coop_scope(coop):
         modules = learning.kit_modules(coop=coop)
-        texts = printing.kit_texts(coop)
         flyer = printing.get_piece(coop=coop, key="flyer", modules=modules)
         for _ in range(3):
             printing.render_piece(coop=coop, piece=flyer)
         for _ in range(renders):
             start = time.perf_counter()
-            printing.render_piece(coop=coop, piece=flyer)  # texts and modules read each time
+            printing.render_piece(coop=coop, piece=flyer)  # texts, modules, links read each time
             times.append((time.perf_counter() - start) * 1000)
         # Where a kit's time goes: one coop's pieces, by kind (warm).
-        pieces = printing.kit_pieces(coop=coop, modules=modules)
+        run = printing.KitRun(coop)
+        pieces = printing.kit_pieces(coop=coop, modules=run.modules)
         for piece in pieces:
-            printing.render_piece(coop=coop, piece=piece, texts=texts, modules=modules)
+            printing.render_piece(coop=coop, piece=piece, run=run)
         for piece in pieces:
             start = time.perf_counter()
-            printing.render_piece(coop=coop, piece=piece, texts=texts, modules=modules)
+            printing.render_piece(coop=coop, piece=piece, run=run)
             per_kind[piece.kind] = per_kind.get(piece.kind, 0) + time.perf_counter() - start
     return {
         "p50_ms": statistics.median(times),

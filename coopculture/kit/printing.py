@@ -13,6 +13,7 @@ check it on the rendered boxes, not only on the page count (see tests/kit/test_p
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.http import Http404
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from coopculture.core import qr
 from coopculture.core.pdf import render_pdf, shared_stylesheet
-from coopculture.kit import links
+from coopculture.kit import links, selectors
 from coopculture.kit.models import Channel, KitSettings, TargetKind
 from coopculture.learning import api as learning
 
@@ -201,6 +202,48 @@ def get_piece(*, coop, key: str, modules=None) -> Piece:
     raise Http404
 
 
+# --- What a kit is printed from ---------------------------------------------------------
+
+
+def kit_texts(coop) -> KitSettings:
+    """The coop's kit texts (an unsaved blank row when staff never wrote any)."""
+    return KitSettings.objects.filter(coop=coop).first() or KitSettings(coop=coop)
+
+
+# The `piece` of the links printed on the kit (links.piece_link): fixed pieces by key,
+# leaflets and booklets (and each booklet's videos) by prefix.
+FIXED_LINK_PIECES = ("flyer", "poster-a4", "poster-a3", "registration-form")
+LINK_PIECE_PREFIXES = ("leaflet:", "booklet:")
+
+
+class KitRun:
+    """What one coop's pieces are printed from, read once for all of them (a whole kit
+    prints a dozen pieces and thirty QR codes): the kit texts, the modules, the piece
+    links (one query, then made as new pieces ask for theirs) and, at the first leaflet,
+    the leaflets' content."""
+
+    def __init__(self, coop, *, modules=None):
+        self.coop = coop
+        self.texts = kit_texts(coop)
+        self.modules = modules if modules is not None else learning.kit_modules(coop=coop)
+        self._links = selectors.piece_links(
+            coop=coop, pieces=FIXED_LINK_PIECES, prefixes=LINK_PIECE_PREFIXES
+        )
+
+    @cached_property
+    def leaflets(self) -> dict:
+        return learning.leaflet_sources(coop=self.coop)
+
+    def link(self, *, piece: str, channel: str, label: str, **target):
+        """The tracked link printed on `piece` (made at its first print, then kept)."""
+        link = self._links.get(piece)
+        if link is None:
+            link = self._links[piece] = links.piece_link(
+                coop=self.coop, piece=piece, channel=channel, label=label, **target
+            )
+        return link
+
+
 # --- Links and QR codes ------------------------------------------------------------------
 
 
@@ -220,11 +263,10 @@ def _qr(link) -> dict:
     }
 
 
-def piece_link(*, coop, piece: Piece):
-    """The tracked link a piece carries (made at its first print, then kept)."""
+def piece_link(*, run: KitRun, piece: Piece):
+    """The tracked link a piece carries."""
     if piece.kind == Kind.LEAFLET:
-        return links.piece_link(
-            coop=coop,
+        return run.link(
             piece=f"leaflet:{piece.module_slug}:{piece.position}",
             channel=Channel.FLYER,
             label=_("Leaflet: %(module)s") % {"module": piece.module_title},
@@ -232,29 +274,19 @@ def piece_link(*, coop, piece: Piece):
             module_slug=piece.module_slug,
         )
     if piece.kind == Kind.BOOKLET:
-        return links.piece_link(
-            coop=coop,
-            piece=f"booklet:{piece.profile}",
-            channel=Channel.BOOKLET,
-            label=piece.title,
+        return run.link(
+            piece=f"booklet:{piece.profile}", channel=Channel.BOOKLET, label=piece.title
         )
     channel = {
         Kind.FLYER: Channel.FLYER,
         Kind.POSTER: Channel.POSTER,
         Kind.FORM: Channel.OTHER,
     }[piece.kind]
-    return links.piece_link(coop=coop, piece=piece.key, channel=channel, label=piece.title)
+    return run.link(piece=piece.key, channel=channel, label=piece.title)
 
 
-def piece_qr(*, coop, piece: Piece) -> dict:
-    """The tracked link a piece carries, as {"url", "display_html", "uri"} (a PNG data
-    URI)."""
-    return _qr(piece_link(coop=coop, piece=piece))
-
-
-def video_qr(*, coop, profile: str, module, video) -> dict:
-    link = links.piece_link(
-        coop=coop,
+def video_qr(*, run: KitRun, profile: str, module, video) -> dict:
+    link = run.link(
         piece=f"booklet:{profile}:{module.slug}:{video.position}",
         channel=Channel.BOOKLET,
         label=_("Welcome booklet: video “%(title)s”") % {"title": video.title},
@@ -266,11 +298,6 @@ def video_qr(*, coop, profile: str, module, video) -> dict:
 
 
 # --- Rendering ---------------------------------------------------------------------------
-
-
-def kit_texts(coop) -> KitSettings:
-    """The coop's kit texts (an unsaved blank row when staff never wrote any)."""
-    return KitSettings.objects.filter(coop=coop).first() or KitSettings(coop=coop)
 
 
 def _contacts(coop) -> dict:
@@ -289,7 +316,8 @@ def highlights(modules) -> list:
     return (chosen or list(modules))[:HIGHLIGHTS_MAX]
 
 
-def _base_context(coop, texts, modules) -> dict:
+def _base_context(run: KitRun) -> dict:
+    coop, texts = run.coop, run.texts
     return {
         "coop": coop,
         "coop_name": french_typography(coop.name),
@@ -297,17 +325,16 @@ def _base_context(coop, texts, modules) -> dict:
         "message": french_typography(texts.message),
         "welcome_text": french_typography(texts.welcome_text),
         "contacts": _contacts(coop),
-        "highlights": highlights(modules),
+        "highlights": highlights(run.modules),
     }
 
 
-def piece_context(*, coop, piece: Piece, texts=None, modules=None) -> dict:
-    texts = texts if texts is not None else kit_texts(coop)
-    modules = modules if modules is not None else learning.kit_modules(coop=coop)
+def piece_context(*, coop, piece: Piece, run: KitRun | None = None) -> dict:
+    run = run or KitRun(coop)
     context = {
-        **_base_context(coop, texts, modules),
+        **_base_context(run),
         "piece": piece,
-        "qr": piece_qr(coop=coop, piece=piece),
+        "qr": _qr(piece_link(run=run, piece=piece)),
     }
     if piece.kind == Kind.POSTER:
         context["size"] = piece.key.rsplit("-", 1)[-1]  # "a4" or "a3"
@@ -320,12 +347,12 @@ def piece_context(*, coop, piece: Piece, texts=None, modules=None) -> dict:
                 "videos": [
                     {
                         "video": video,
-                        "qr": video_qr(coop=coop, profile=profile, module=module, video=video),
+                        "qr": video_qr(run=run, profile=profile, module=module, video=video),
                     }
                     for video in module.videos
                 ],
             }
-            for module in modules
+            for module in run.modules
             if module.concerns(profile)
         ]
     elif piece.kind == Kind.FORM:
@@ -357,22 +384,21 @@ def piece_title(coop, piece: Piece) -> str:
     return f"{piece.title} – {coop.name}"
 
 
-def render_piece(*, coop, piece: Piece, texts=None, modules=None) -> bytes:
-    """The PDF of one piece of `coop`'s kit."""
+def render_piece(*, coop, piece: Piece, run: KitRun | None = None) -> bytes:
+    """The PDF of one piece of `coop`'s kit (`run`: what a whole kit shares)."""
+    run = run or KitRun(coop)
     if piece.kind == Kind.LEAFLET:
         _name, pdf = learning.leaflet_pdf(
             coop=coop,
-            module_slug=piece.module_slug,
-            position=piece.position,
+            source=run.leaflets[(piece.module_slug, piece.position)],
             coop_url=absolute(reverse("learning:home", kwargs={"coop_slug": coop.slug})),
             # The learning app draws the QR code: only the link's URL is needed here.
-            qr_url=links.short_url(piece_link(coop=coop, piece=piece)),
+            qr_url=links.short_url(piece_link(run=run, piece=piece)),
         )
         return pdf
-    context = piece_context(coop=coop, piece=piece, texts=texts, modules=modules)
     return render_pdf(
         TEMPLATES[piece.kind],
-        context,
+        piece_context(coop=coop, piece=piece, run=run),
         title=piece_title(coop, piece),
         lang="fr",
         stylesheets=stylesheets(piece.kind),

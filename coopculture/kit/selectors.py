@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from django_scopes import scopes_disabled
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.urls import reverse
 
@@ -35,6 +35,15 @@ def link_list(*, coop: Coop, archived: bool = False) -> list[TrackedLink]:
         .annotate(total_visits=Sum("daily_counts__visits"))
         .order_by("-created_at", "-pk")
     )
+
+
+def piece_links(*, coop: Coop, pieces=(), prefixes=()) -> dict[str, TrackedLink]:
+    """The coop's printed-piece links (by piece) among `pieces`, or whose piece starts with
+    one of `prefixes`. One query."""
+    wanted = Q(piece__in=list(pieces))
+    for prefix in prefixes:
+        wanted |= Q(piece__startswith=prefix)
+    return {link.piece: link for link in TrackedLink.objects.filter(wanted, coop=coop)}
 
 
 def link_by_code(code: str) -> TrackedLink | None:

@@ -53,14 +53,13 @@ def first_page_png(pdf: bytes, *, width_px: int = WIDTH_PX) -> bytes:
     return out.getvalue()
 
 
-def piece_thumbnail(*, coop, piece, texts=None, modules=None) -> bytes:
-    texts = texts if texts is not None else printing.kit_texts(coop)
-    modules = modules if modules is not None else printing.learning.kit_modules(coop=coop)
-    fingerprint = _fingerprint(coop=coop, piece=piece, texts=texts, modules=modules)
+def piece_thumbnail(*, coop, piece, run=None) -> bytes:
+    run = run or printing.KitRun(coop)
+    fingerprint = _fingerprint(coop=coop, piece=piece, texts=run.texts, modules=run.modules)
     key = f"kit-thumb:{coop.pk}:{fingerprint}"
     png = cache.get(key)
     if png is None:
-        pdf = printing.render_piece(coop=coop, piece=piece, texts=texts, modules=modules)
+        pdf = printing.render_piece(coop=coop, piece=piece, run=run)
         png = first_page_png(pdf)
         cache.set(key, png, TIMEOUT)
     return png

@@ -378,6 +378,14 @@ def kit_modules(*, coop) -> list[KitModule]:
     return result
 
 
+def leaflet_sources(*, coop) -> dict:
+    """The content of every leaflet the kit prints for `coop`, by (module slug, position),
+    to give back to leaflet_pdf(source=...): see learning.leaflets.leaflet_sources."""
+    from coopculture.learning.leaflets import leaflet_sources as read
+
+    return read(coop=coop)
+
+
 def leaflet_pdf(**kwargs) -> tuple[str, bytes]:
     """(file name, PDF) of a module's leaflet: see learning.leaflets.leaflet_pdf."""
     from coopculture.learning.leaflets import leaflet_pdf as build
@@ -385,4 +393,11 @@ def leaflet_pdf(**kwargs) -> tuple[str, bytes]:
     return build(**kwargs)
 
 
-__all__ += ["KitActivity", "KitModule", "audiences", "kit_modules", "leaflet_pdf"]
+__all__ += [
+    "KitActivity",
+    "KitModule",
+    "audiences",
+    "kit_modules",
+    "leaflet_pdf",
+    "leaflet_sources",
+]

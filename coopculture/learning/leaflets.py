@@ -4,12 +4,14 @@
 the link its QR code should carry (a tracked short link), the member view without one.
 """
 
+from dataclasses import dataclass
+
 from django.http import Http404
 
 from coopculture.core import qr
 from coopculture.core.pdf import render_pdf, shared_stylesheet
 from coopculture.learning import selectors
-from coopculture.learning.models import ActivityKind
+from coopculture.learning.models import ActivityKind, ModuleStatus
 from coopculture.learning.rendering import render_body
 
 
@@ -21,43 +23,78 @@ def leaflet_activity(item, position: int | None = None):
     raise Http404
 
 
+@dataclass(frozen=True)
+class LeafletSource:
+    """What a leaflet prints, read and rendered from Markdown once (the print kit prints
+    each leaflet for every coop): the bodies are HTML, already escaped."""
+
+    module_slug: str
+    module_title: str
+    title: str
+    intro: str
+    sections: tuple[tuple[str, str], ...]  # (title, body)
+
+
+def leaflet_sources(*, coop) -> dict[tuple[str, int], LeafletSource]:
+    """Every leaflet of the modules published for `coop` that concern it (those of the
+    print kit), by (module slug, position). Three queries."""
+    sources = {}
+    for item in selectors.coop_module_list(coop=coop, with_steps=True):
+        if item.status == ModuleStatus.NOT_APPLICABLE:
+            continue
+        for step in item.module.steps.all():
+            if step.kind == ActivityKind.LEAFLET:
+                sources[item.module.slug, step.position] = _source(item, step, coop=coop)
+    return sources
+
+
+def _source(item, activity, *, coop) -> LeafletSource:
+    content = activity.content or {}
+    return LeafletSource(
+        module_slug=item.module.slug,
+        module_title=item.module.title,
+        title=activity.title,
+        intro=render_body(content.get("intro", ""), coop=coop),
+        sections=tuple(
+            (section.get("title", ""), render_body(section.get("body", ""), coop=coop))
+            for section in content.get("sections") or []
+            if isinstance(section, dict)
+        ),
+    )
+
+
 def leaflet_pdf(
     *,
     coop,
-    module_slug: str,
+    module_slug: str = "",
     position: int | None = None,
     coop_url: str,
     qr_url: str = "",
-    item=None,
+    source: LeafletSource | None = None,
     lang: str = "fr",
 ) -> tuple[str, bytes]:
-    """(file name, PDF) of the leaflet of `module_slug` for `coop`. With `qr_url`, the
-    contact box carries a QR code to it (printed copies)."""
-    if item is None:
+    """(file name, PDF) of the leaflet of `module_slug` for `coop` (or of `source`, read
+    beforehand by leaflet_sources). With `qr_url`, the contact box carries a QR code to
+    it (printed copies)."""
+    if source is None:
         item = selectors.access_coop_module(coop=coop, slug=module_slug)
-    activity = leaflet_activity(item, position)
-    content = activity.content or {}
-    sections = [
-        {"title": section.get("title", ""), "body": render_body(section.get("body", ""), coop=coop)}
-        for section in content.get("sections") or []
-        if isinstance(section, dict)
-    ]
+        source = _source(item, leaflet_activity(item, position), coop=coop)
     pdf = render_pdf(
         "learning/pdf/leaflet.html",
         {
             "coop": coop,
-            "module": item.module,
-            "activity": activity,
-            "intro": render_body(content.get("intro", ""), coop=coop),
-            "sections": sections,
+            "leaflet": source,
             "coop_url": coop_url,
             "qr_url": qr_url,
             "qr_uri": qr.png_data_uri(qr_url, scale=1) if qr_url else "",
             "url_display": qr.display_html(qr_url or coop_url),
         },
-        title=activity.title,
+        title=source.title,
         lang=lang,
-        # print.css parsed once per process: the kit prints leaflets by the hundred.
-        stylesheets=[shared_stylesheet("core/pdf/print.css")],
+        # Parsed once per process: the kit prints leaflets by the hundred.
+        stylesheets=[
+            shared_stylesheet("core/pdf/print.css"),
+            shared_stylesheet("learning/pdf/leaflet.css"),
+        ],
     )
-    return f"plaquette-{item.module.slug}.pdf", pdf
+    return f"plaquette-{source.module_slug}.pdf", pdf

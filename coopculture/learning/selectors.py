@@ -56,10 +56,17 @@ def _published_modules():
     return Module.objects.filter(status=PublicationStatus.PUBLISHED)
 
 
-def coop_module_list(*, coop, include_drafts: bool = False) -> list[CoopModule]:
+def coop_module_list(
+    *, coop, include_drafts: bool = False, with_steps: bool = False
+) -> list[CoopModule]:
     """Every module for `coop`: highlighted first (in their order), then recommended,
-    optional, and the ones that do not concern the coop last. Two queries."""
+    optional, and the ones that do not concern the coop last. Two queries (three
+    `with_steps`: each module's activities, in order)."""
     modules = Module.objects.all() if include_drafts else _published_modules()
+    if with_steps:
+        modules = modules.prefetch_related(
+            Prefetch("steps", queryset=Activity.objects.order_by("position"))
+        )
     settings_by_module = {s.module_id: s for s in CoopModuleSetting.objects.filter(coop=coop)}
     items = []
     for module in modules.order_by("position", "id"):

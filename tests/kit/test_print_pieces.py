@@ -186,7 +186,7 @@ def test_a_long_site_address_breaks_after_its_host_and_stays_in_its_box(long_coo
     assert layout_problems(layout(long_coop, piece)) == []
     text = pdf_text(render(long_coop, piece)).replace("\u200b", "")
     with scopes_disabled():
-        code = printing.piece_link(coop=long_coop, piece=piece).code
+        code = printing.piece_link(run=printing.KitRun(long_coop), piece=piece).code
     assert "culture-coop" in text, text
     start = text.index("culture-coop")
     printed = text[start : text.index(code, start) + len(code)]

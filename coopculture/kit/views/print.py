@@ -89,8 +89,9 @@ def texts(request, coop_slug):
 @coop_permission_required("kit.use_kit")
 def piece_pdf(request, coop_slug, piece_key):
     coop = request.coop
-    piece = printing.get_piece(coop=coop, key=piece_key)
-    response = pdf_response(printing.render_piece(coop=coop, piece=piece), piece.filename)
+    run = printing.KitRun(coop)
+    piece = printing.get_piece(coop=coop, key=piece_key, modules=run.modules)
+    response = pdf_response(printing.render_piece(coop=coop, piece=piece, run=run), piece.filename)
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -99,9 +100,9 @@ def piece_pdf(request, coop_slug, piece_key):
 @coop_permission_required("kit.use_kit")
 def piece_preview(request, coop_slug, piece_key):
     coop = request.coop
-    modules = learning.kit_modules(coop=coop)
-    piece = printing.get_piece(coop=coop, key=piece_key, modules=modules)
-    png = thumbnails.piece_thumbnail(coop=coop, piece=piece, modules=modules)
+    run = printing.KitRun(coop)
+    piece = printing.get_piece(coop=coop, key=piece_key, modules=run.modules)
+    png = thumbnails.piece_thumbnail(coop=coop, piece=piece, run=run)
     response = HttpResponse(png, content_type="image/png")
     response["Cache-Control"] = "private, max-age=300"
     response["X-Content-Type-Options"] = "nosniff"
