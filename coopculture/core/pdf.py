@@ -123,8 +123,8 @@ class LocalURLFetcher(URLFetcher):
 # notes (each gives every element six pseudo-elements whose styles are computed, printed
 # or not), `dir` attributes, table `rules`/`frame` attributes and form fields (none in our
 # templates). Each rule is one line of that file. Leaving them out changes no page
-# (tests/kit/test_print_user_agent.py compares every box of every piece) and saves a
-# twentieth of a kit's render time (docs/decisions/0010).
+# (tests/kit/test_print_user_agent.py compares the pixels of every piece of a kit) and
+# saves a twentieth of a kit's render time (docs/decisions/0010).
 _UNUSED_UA_RULES = (
     "::footnote",
     "::note",
@@ -159,6 +159,10 @@ class PrintHTML(HTML):
     document for its user-agent stylesheets through this method)."""
 
     def _ua_stylesheets(self, forms=False):
+        if forms:  # `pdf_forms=True`: WeasyPrint's form sheet too
+            from weasyprint.html import UA_FORM_STYLESHEET
+
+            return [print_user_agent_stylesheet(), UA_FORM_STYLESHEET]
         return [print_user_agent_stylesheet()]
 
 

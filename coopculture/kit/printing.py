@@ -234,6 +234,12 @@ class KitRun:
     def leaflets(self) -> dict:
         return learning.leaflet_sources(coop=self.coop)
 
+    def of(self, coop) -> "KitRun":
+        """This run, checked to be `coop`'s (a piece never prints another coop's data)."""
+        if coop.pk != self.coop.pk:
+            raise ValueError(f"A kit run of coop {self.coop.pk} cannot print for coop {coop.pk}.")
+        return self
+
     def link(self, *, piece: str, channel: str, label: str, **target):
         """The tracked link printed on `piece` (made at its first print, then kept)."""
         link = self._links.get(piece)
@@ -330,7 +336,7 @@ def _base_context(run: KitRun) -> dict:
 
 
 def piece_context(*, coop, piece: Piece, run: KitRun | None = None) -> dict:
-    run = run or KitRun(coop)
+    run = run.of(coop) if run else KitRun(coop)
     context = {
         **_base_context(run),
         "piece": piece,
@@ -386,11 +392,14 @@ def piece_title(coop, piece: Piece) -> str:
 
 def render_piece(*, coop, piece: Piece, run: KitRun | None = None) -> bytes:
     """The PDF of one piece of `coop`'s kit (`run`: what a whole kit shares)."""
-    run = run or KitRun(coop)
+    run = run.of(coop) if run else KitRun(coop)
     if piece.kind == Kind.LEAFLET:
         _name, pdf = learning.leaflet_pdf(
             coop=coop,
-            source=run.leaflets[(piece.module_slug, piece.position)],
+            # Read with the others (None, if it went since: leaflet_pdf reads it or 404s).
+            source=run.leaflets.get((piece.module_slug, piece.position)),
+            module_slug=piece.module_slug,
+            position=piece.position,
             coop_url=absolute(reverse("learning:home", kwargs={"coop_slug": coop.slug})),
             # The learning app draws the QR code: only the link's URL is needed here.
             qr_url=links.short_url(piece_link(run=run, piece=piece)),

@@ -54,7 +54,7 @@ def first_page_png(pdf: bytes, *, width_px: int = WIDTH_PX) -> bytes:
 
 
 def piece_thumbnail(*, coop, piece, run=None) -> bytes:
-    run = run or printing.KitRun(coop)
+    run = run.of(coop) if run else printing.KitRun(coop)
     fingerprint = _fingerprint(coop=coop, piece=piece, texts=run.texts, modules=run.modules)
     key = f"kit-thumb:{coop.pk}:{fingerprint}"
     png = cache.get(key)

@@ -25,14 +25,13 @@ def leaflet_activity(item, position: int | None = None):
 
 @dataclass(frozen=True)
 class LeafletSource:
-    """What a leaflet prints, read and rendered from Markdown once (the print kit prints
-    each leaflet for every coop): the bodies are HTML, already escaped."""
+    """What a leaflet prints, as read from the database: a kit build reads all of a
+    coop's leaflets at once (leaflet_sources), then prints each one for that coop."""
 
     module_slug: str
     module_title: str
     title: str
-    intro: str
-    sections: tuple[tuple[str, str], ...]  # (title, body)
+    content: dict  # {"intro": Markdown, "sections": [{"title", "body"}]}
 
 
 def leaflet_sources(*, coop) -> dict[tuple[str, int], LeafletSource]:
@@ -44,22 +43,16 @@ def leaflet_sources(*, coop) -> dict[tuple[str, int], LeafletSource]:
             continue
         for step in item.module.steps.all():
             if step.kind == ActivityKind.LEAFLET:
-                sources[item.module.slug, step.position] = _source(item, step, coop=coop)
+                sources[item.module.slug, step.position] = _source(item, step)
     return sources
 
 
-def _source(item, activity, *, coop) -> LeafletSource:
-    content = activity.content or {}
+def _source(item, activity) -> LeafletSource:
     return LeafletSource(
         module_slug=item.module.slug,
         module_title=item.module.title,
         title=activity.title,
-        intro=render_body(content.get("intro", ""), coop=coop),
-        sections=tuple(
-            (section.get("title", ""), render_body(section.get("body", ""), coop=coop))
-            for section in content.get("sections") or []
-            if isinstance(section, dict)
-        ),
+        content=activity.content if isinstance(activity.content, dict) else {},
     )
 
 
@@ -78,12 +71,20 @@ def leaflet_pdf(
     it (printed copies)."""
     if source is None:
         item = selectors.access_coop_module(coop=coop, slug=module_slug)
-        source = _source(item, leaflet_activity(item, position), coop=coop)
+        source = _source(item, leaflet_activity(item, position))
+    content = source.content
+    sections = [
+        (section.get("title", ""), render_body(section.get("body") or "", coop=coop))
+        for section in content.get("sections") or []
+        if isinstance(section, dict)
+    ]
     pdf = render_pdf(
         "learning/pdf/leaflet.html",
         {
             "coop": coop,
             "leaflet": source,
+            "intro": render_body(content.get("intro") or "", coop=coop),
+            "sections": sections,
             "coop_url": coop_url,
             "qr_url": qr_url,
             "qr_uri": qr.png_data_uri(qr_url, scale=1) if qr_url else "",

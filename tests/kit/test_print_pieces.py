@@ -17,6 +17,7 @@ from django.urls import reverse
 from coopculture.core.pdf import render_html
 from coopculture.kit import printing
 from coopculture.kit.models import Channel, TargetKind, TrackedLink
+from coopculture.learning.models import Activity
 from tests.kit.print_helpers import (
     LONG_EMAIL,
     LONGEST_NAME,
@@ -323,3 +324,47 @@ def test_the_too_light_colour_falls_back_to_a_readable_shade(long_coop):
     html = render_html("kit/pdf/flyer.html", context, title="t")
     assert f"--coop-colour: {long_coop.safe_colour}" in html
     assert long_coop.safe_colour != "#ffe600"
+
+
+def test_a_whole_kit_reads_the_database_a_few_times_not_once_a_piece(
+    long_coop, django_assert_max_num_queries
+):
+    """A build prints a dozen pieces and their thirty QR codes from one KitRun: the kit
+    texts, the modules, the links and the leaflets are each read once."""
+    with scopes_disabled():
+        pieces = pieces_of(long_coop)
+        first = printing.KitRun(long_coop)
+        for piece in pieces:  # the first print makes the links
+            printing.render_piece(coop=long_coop, piece=piece, run=first)
+        made = TrackedLink.objects.filter(coop=long_coop).count()
+        with django_assert_max_num_queries(8):
+            run = printing.KitRun(long_coop)
+            pdfs = [printing.render_piece(coop=long_coop, piece=p, run=run) for p in pieces]
+        assert TrackedLink.objects.filter(coop=long_coop).count() == made
+    assert len(pieces) >= 6 and all(pdf.startswith(b"%PDF") for pdf in pdfs)
+
+
+def test_a_kit_run_prints_for_its_own_coop_only(long_coop, modules):
+    other = make_longest_coop("autre-coop")
+    with scopes_disabled():
+        run = printing.KitRun(other)
+        flyer = next(p for p in pieces_of(long_coop) if p.key == "flyer")
+        with pytest.raises(ValueError):
+            printing.render_piece(coop=long_coop, piece=flyer, run=run)
+        with pytest.raises(ValueError):
+            printing.piece_context(coop=long_coop, piece=flyer, run=run)
+
+
+def test_a_leaflet_with_broken_content_prints_empty_and_spoils_no_other(long_coop):
+    with scopes_disabled():
+        leaflets = [p for p in pieces_of(long_coop) if p.kind == "leaflet"]
+        broken, healthy = leaflets[0], leaflets[1]
+        Activity.objects.filter(
+            module__slug=broken.module_slug, position=broken.position
+        ).update(content=["not", "a", "leaflet"])
+        run = printing.KitRun(long_coop)
+        assert broken.title.split(": ", 1)[1] in pdf_text(
+            printing.render_piece(coop=long_coop, piece=broken, run=run)
+        )
+        healthy_text = pdf_text(printing.render_piece(coop=long_coop, piece=healthy, run=run))
+    assert "Les mots de la copro." in healthy_text

@@ -47,3 +47,17 @@ def test_the_trimmed_sheet_leaves_out_footnotes_dir_and_form_rules():
         assert left_out not in css
     for kept in ("h1 { font-size: 2em", "li::marker", "@bottom-right", "br::before"):
         assert kept in css
+
+
+def test_documents_are_printed_with_the_trimmed_sheet():
+    """WeasyPrint's own sheet gives `dir="rtl"` a right-to-left direction; ours has no
+    rule for it: so a paragraph tells which sheet its document was styled with."""
+    html = '<html lang="fr"><body><p dir="rtl">abc</p></body></html>'
+
+    def direction(document_class):
+        page = document_class(string=html).render().pages[0]
+        body = page._page_box.children[0].children[0]
+        return body.children[0].style["direction"]
+
+    assert direction(HTML) == "rtl"
+    assert direction(PrintHTML) == "ltr"
