@@ -153,6 +153,29 @@ def piece_link(
     if existing is not None:
         ensure_same_coop(coop, existing)
         return existing
+    return new_piece_link(
+        coop=coop,
+        piece=piece,
+        channel=channel,
+        label=label,
+        target_kind=target_kind,
+        module_slug=module_slug,
+        activity_position=activity_position,
+    )
+
+
+def new_piece_link(
+    *,
+    coop,
+    piece: str,
+    channel: str,
+    label: str,
+    target_kind: str = TargetKind.LANDING,
+    module_slug: str = "",
+    activity_position: int | None = None,
+) -> TrackedLink:
+    """The link of a piece that had none when the caller looked (or the one another
+    build made meanwhile)."""
     return _create(
         coop=coop,
         piece=piece,

@@ -243,8 +243,8 @@ class KitRun:
     def link(self, *, piece: str, channel: str, label: str, **target):
         """The tracked link printed on `piece` (made at its first print, then kept)."""
         link = self._links.get(piece)
-        if link is None:
-            link = self._links[piece] = links.piece_link(
+        if link is None:  # not there when the run read them all: made now
+            link = self._links[piece] = links.new_piece_link(
                 coop=self.coop, piece=piece, channel=channel, label=label, **target
             )
         return link
