@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# The newest Python 3.12+ on this machine (Django 6 refuses 3.11).
-PYTHON ?= $(shell for p in python3.14 python3.13 python3.12; do \
+# The newest Python 3.12+ on this machine (Django 6 refuses 3.11); first the optimised build
+# that bin/build-python makes, where it was made (docs/decisions/0013-optimised-python.md).
+OPTIMISED_PYTHON := /opt/cpython-3.13.5-pgo/bin/python3.13
+PYTHON ?= $(shell for p in $(OPTIMISED_PYTHON) python3.14 python3.13 python3.12; do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then echo $$p; break; fi; done)
 VENV := .venv
 PY := $(VENV)/bin/python

@@ -15,6 +15,10 @@ imported):
     time goes: the same child renders one coop's kit piece by piece (time per kind of
     piece), and the builds' own durations are read from the database.
 
+The interpreter matters (ADR 0013): the bar holds on an optimised CPython build (PGO +
+LTO, `bin/build-python`, which the Makefile prefers for a new .venv), not on pyenv's default
+build; the first line printed says which one runs.
+
 Exit status 1 when a budget is missed.
 """
 
@@ -187,6 +191,18 @@ def task_durations(db: Path) -> list[tuple[str, float]]:
     return [(json.loads(worker)[0] if worker else "?", seconds) for worker, seconds in rows]
 
 
+def interpreter() -> str:
+    """The running Python, and whether it was built with PGO and LTO (ADR 0013)."""
+    import platform
+    import sysconfig
+
+    flags = sysconfig.get_config_var("CONFIG_ARGS") or ""
+    optimised = "--enable-optimizations" in flags and "--with-lto" in flags
+    build = "PGO+LTO" if optimised else "no PGO/LTO: expect about 15 % slower"
+    name = f"{platform.python_implementation()} {platform.python_version()}"
+    return f"{name} ({build}), {sys.executable}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--coops", type=int, default=170)
@@ -202,6 +218,7 @@ def main() -> int:
         return 0
 
     failed = False
+    print(f"interpreter: {interpreter()}")
     with tempfile.TemporaryDirectory(prefix="bench-kit-") as folder:
         tmp = Path(folder)
         db = tmp / "kit.sqlite3"
