@@ -359,9 +359,9 @@ def test_a_leaflet_with_broken_content_prints_empty_and_spoils_no_other(long_coo
     with scopes_disabled():
         leaflets = [p for p in pieces_of(long_coop) if p.kind == "leaflet"]
         broken, healthy = leaflets[0], leaflets[1]
-        Activity.objects.filter(
-            module__slug=broken.module_slug, position=broken.position
-        ).update(content=["not", "a", "leaflet"])
+        Activity.objects.filter(module__slug=broken.module_slug, position=broken.position).update(
+            content=["not", "a", "leaflet"]
+        )
         run = printing.KitRun(long_coop)
         assert broken.title.split(": ", 1)[1] in pdf_text(
             printing.render_piece(coop=long_coop, piece=broken, run=run)
