@@ -137,31 +137,15 @@ def link_restore(*, coop, link: TrackedLink) -> TrackedLink:
     return link
 
 
-def piece_link(
-    *,
-    coop,
-    piece: str,
-    channel: str,
-    label: str,
-    target_kind: str = TargetKind.LANDING,
-    module_slug: str = "",
-    activity_position: int | None = None,
-) -> TrackedLink:
+def piece_link(*, coop, piece: str, **fields) -> TrackedLink:
     """The link printed on one kit piece of `coop`, made once and reused at every build
-    (staff may have changed its target since: that is kept)."""
+    (staff may have changed its target since: that is kept). `fields`: those of
+    new_piece_link (channel, label, the target)."""
     existing = TrackedLink.objects.filter(coop=coop, piece=piece).first()
     if existing is not None:
         ensure_same_coop(coop, existing)
         return existing
-    return new_piece_link(
-        coop=coop,
-        piece=piece,
-        channel=channel,
-        label=label,
-        target_kind=target_kind,
-        module_slug=module_slug,
-        activity_position=activity_position,
-    )
+    return new_piece_link(coop=coop, piece=piece, **fields)
 
 
 def new_piece_link(
