@@ -218,16 +218,19 @@ LINK_PIECE_PREFIXES = ("leaflet:", "booklet:")
 
 class KitRun:
     """What one coop's pieces are printed from, read once for all of them (a whole kit
-    prints a dozen pieces and thirty QR codes): the kit texts, the modules, the piece
-    links (one query, then made as new pieces ask for theirs) and, at the first leaflet,
-    the leaflets' content."""
+    prints a dozen pieces and thirty QR codes): the kit texts and the modules; at the
+    first QR code, the piece links (one query, then made as new pieces ask for theirs);
+    at the first leaflet, the leaflets' content."""
 
-    def __init__(self, coop, *, modules=None):
+    def __init__(self, coop):
         self.coop = coop
         self.texts = kit_texts(coop)
-        self.modules = modules if modules is not None else learning.kit_modules(coop=coop)
-        self._links = selectors.piece_links(
-            coop=coop, pieces=FIXED_LINK_PIECES, prefixes=LINK_PIECE_PREFIXES
+        self.modules = learning.kit_modules(coop=coop)
+
+    @cached_property
+    def _links(self) -> dict:
+        return selectors.piece_links(
+            coop=self.coop, pieces=FIXED_LINK_PIECES, prefixes=LINK_PIECE_PREFIXES
         )
 
     @cached_property
