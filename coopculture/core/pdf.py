@@ -8,6 +8,9 @@
 - No network at run time: the URL fetcher serves only `data:` URIs and our own static and
   media files (through Django's finders and storages); any other URL, http(s) included, is
   refused and the resource is left out of the document.
+- Speed: WeasyPrint's user-agent stylesheet without the rules our PDFs never use
+  (`PrintHTML`), stylesheets parsed once per process (`shared_stylesheet`), one font
+  configuration and one URL fetcher per thread.
 
 Templates extend "core/pdf/base.html" (A4, margins, page numbers, the coop colour).
 """
