@@ -344,20 +344,13 @@ class KitModule:
 def kit_modules(*, coop) -> list[KitModule]:
     """The published modules that concern `coop` (highlighted first, in the coop's order),
     with their videos and leaflets. Three queries."""
-    from coopculture.learning.models import Activity, ModuleStatus
+    from coopculture.learning.models import ModuleStatus
+    from coopculture.learning.selectors import printed_modules
 
-    items = [
-        item for item in coop_module_list(coop=coop) if item.status != ModuleStatus.NOT_APPLICABLE
-    ]
-    steps: dict[int, list] = {}
-    for activity in Activity.objects.filter(
-        module_id__in=[item.module.pk for item in items]
-    ).order_by("position"):
-        steps.setdefault(activity.module_id, []).append(activity)
     result = []
-    for item in items:
+    for item in printed_modules(coop=coop):
         module = item.module
-        own = steps.get(module.pk, [])
+        own = module.steps.all()
         result.append(
             KitModule(
                 slug=module.slug,

@@ -11,7 +11,7 @@ from django.http import Http404
 from coopculture.core import qr
 from coopculture.core.pdf import render_pdf, shared_stylesheet
 from coopculture.learning import selectors
-from coopculture.learning.models import ActivityKind, ModuleStatus
+from coopculture.learning.models import ActivityKind
 from coopculture.learning.rendering import render_body
 
 
@@ -38,9 +38,7 @@ def leaflet_sources(*, coop) -> dict[tuple[str, int], LeafletSource]:
     """Every leaflet of the modules published for `coop` that concern it (those of the
     print kit), by (module slug, position). Three queries."""
     sources = {}
-    for item in selectors.coop_module_list(coop=coop, with_steps=True):
-        if item.status == ModuleStatus.NOT_APPLICABLE:
-            continue
+    for item in selectors.printed_modules(coop=coop):
         for step in item.module.steps.all():
             if step.kind == ActivityKind.LEAFLET:
                 sources[item.module.slug, step.position] = _source(item, step)

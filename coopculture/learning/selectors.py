@@ -86,6 +86,16 @@ def coop_module_list(
     return sorted(items, key=lambda item: item.sort_key)
 
 
+def printed_modules(*, coop) -> list[CoopModule]:
+    """The modules the print kit shows for `coop`: published, not marked as not concerning
+    it, in the coop's order, each with its activities in order. Three queries."""
+    return [
+        item
+        for item in coop_module_list(coop=coop, with_steps=True)
+        if item.status != ModuleStatus.NOT_APPLICABLE
+    ]
+
+
 def access_coop_module(*, coop, slug: str, include_drafts: bool = False) -> CoopModule:
     """One module with its activities, as `coop` shows it (404 if unpublished)."""
     modules = Module.objects.all() if include_drafts else _published_modules()
