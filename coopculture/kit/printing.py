@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coopculture.coops.scoping import ensure_same_coop
 from coopculture.core import qr
 from coopculture.core.pdf import render_pdf, shared_stylesheet
 from coopculture.kit import links, selectors
@@ -224,6 +225,7 @@ class KitRun:
 
     def __init__(self, coop):
         self.coop = coop
+        self.coop_id = coop.pk  # for ensure_same_coop
         self.texts = kit_texts(coop)
         self.modules = learning.kit_modules(coop=coop)
 
@@ -239,8 +241,7 @@ class KitRun:
 
     def of(self, coop) -> "KitRun":
         """This run, checked to be `coop`'s (a piece never prints another coop's data)."""
-        if coop.pk != self.coop.pk:
-            raise ValueError(f"A kit run of coop {self.coop.pk} cannot print for coop {coop.pk}.")
+        ensure_same_coop(coop, self)
         return self
 
     def link(self, *, piece: str, channel: str, label: str, **target):
