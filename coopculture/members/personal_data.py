@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from coopculture.coops.models import CoopOwnedModel
+
 
 @dataclass(frozen=True)
 class PersonalModel:
@@ -31,7 +33,7 @@ class PersonalModel:
         if self.member_path == "":
             return manager.filter(pk=member.pk)
         rows = manager.filter(**{self.member_path: member})
-        if any(field.name == "coop" for field in self.model._meta.concrete_fields):
+        if issubclass(self.model, CoopOwnedModel):
             rows = rows.filter(coop_id=member.coop_id)
         return rows
 
@@ -47,13 +49,16 @@ def register(
     delete_on_erasure: bool = False,
     describe: Callable[[dict], dict] | None = None,
 ) -> None:
-    has_coop = any(field.name == "coop" for field in model._meta.concrete_fields)
-    if member_path and not member_path.startswith("member") and not has_coop:
+    if (
+        member_path
+        and not member_path.startswith("member")
+        and not issubclass(model, CoopOwnedModel)
+    ):
         # Rows reached through the person's account may belong to any coop: without a
         # coop field, an export or an erasure would cross coops.
         raise ImproperlyConfigured(
             f"{model._meta.label} is reached from the member through "
-            f"{member_path!r} and needs a coop field."
+            f"{member_path!r} and must be a CoopOwnedModel (its own coop field)."
         )
     _registry[model._meta.label] = PersonalModel(
         model=model,
