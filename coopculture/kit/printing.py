@@ -211,33 +211,30 @@ def kit_texts(coop) -> KitSettings:
     return KitSettings.objects.filter(coop=coop).first() or KitSettings(coop=coop)
 
 
-# The `piece` of the links printed on the kit (links.piece_link): fixed pieces by key,
-# leaflets and booklets (and each booklet's videos) by prefix.
-FIXED_LINK_PIECES = ("flyer", "poster-a4", "poster-a3", "registration-form")
+# The `piece` of the links printed on leaflets and booklets (and each booklet's videos);
+# the flyer, the posters and the form use their piece key (piece_link below).
 LINK_PIECE_PREFIXES = ("leaflet:", "booklet:")
+FIXED_KINDS = (Kind.FLYER, Kind.POSTER, Kind.FORM)
 
 
 class KitRun:
     """What one coop's pieces are printed from, read once for all of them (a whole kit
-    prints a dozen pieces and thirty QR codes): the kit texts and the modules; at the
-    first QR code, the piece links (one query, then made as new pieces ask for theirs);
-    at the first leaflet, the leaflets' content."""
+    prints a dozen pieces and thirty QR codes): the kit texts, the modules with their
+    leaflets' content (one read), and at the first QR code the piece links (one query,
+    then made as new pieces ask for theirs)."""
 
     def __init__(self, coop):
         self.coop = coop
         self.coop_id = coop.pk  # for ensure_same_coop
         self.texts = kit_texts(coop)
-        self.modules = learning.kit_modules(coop=coop)
+        self.modules, self.leaflets = learning.kit_content(coop=coop)
 
     @cached_property
     def _links(self) -> dict:
-        return selectors.piece_links(
-            coop=self.coop, pieces=FIXED_LINK_PIECES, prefixes=LINK_PIECE_PREFIXES
-        )
-
-    @cached_property
-    def leaflets(self) -> dict:
-        return learning.leaflet_sources(coop=self.coop)
+        fixed = [
+            p.key for p in kit_pieces(coop=self.coop, modules=self.modules) if p.kind in FIXED_KINDS
+        ]
+        return selectors.piece_links(coop=self.coop, pieces=fixed, prefixes=LINK_PIECE_PREFIXES)
 
     def of(self, coop) -> "KitRun":
         """This run, checked to be `coop`'s (a piece never prints another coop's data)."""
@@ -291,7 +288,7 @@ def piece_link(*, run: KitRun, piece: Piece):
         Kind.FLYER: Channel.FLYER,
         Kind.POSTER: Channel.POSTER,
         Kind.FORM: Channel.OTHER,
-    }[piece.kind]
+    }[piece.kind]  # FIXED_KINDS
     return run.link(piece=piece.key, channel=channel, label=piece.title)
 
 

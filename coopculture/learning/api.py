@@ -344,39 +344,41 @@ class KitModule:
 def kit_modules(*, coop) -> list[KitModule]:
     """The published modules that concern `coop` (highlighted first, in the coop's order),
     with their videos and leaflets. Three queries."""
-    from coopculture.learning.models import ModuleStatus
     from coopculture.learning.selectors import printed_modules
 
-    result = []
-    for item in printed_modules(coop=coop):
-        module = item.module
-        own = module.steps.all()
-        result.append(
-            KitModule(
-                slug=module.slug,
-                title=module.title,
-                summary=module.summary,
-                duration_minutes=module.duration_minutes,
-                highlighted=item.highlighted,
-                recommended=item.status == ModuleStatus.RECOMMENDED,
-                audiences=tuple(module.audiences or ()),
-                videos=tuple(
-                    KitActivity(a.position, a.title, a.kind) for a in own if a.kind in VIDEO_KINDS
-                ),
-                leaflets=tuple(
-                    KitActivity(a.position, a.title, a.kind) for a in own if a.kind == LEAFLET_KIND
-                ),
-            )
-        )
-    return result
+    return [_kit_module(item) for item in printed_modules(coop=coop)]
 
 
-def leaflet_sources(*, coop) -> dict:
-    """The content of every leaflet the kit prints for `coop`, by (module slug, position),
-    to give back to leaflet_pdf(source=...): see learning.leaflets.leaflet_sources."""
-    from coopculture.learning.leaflets import leaflet_sources as read
+def kit_content(*, coop) -> tuple[list[KitModule], dict]:
+    """What a whole kit prints, in one read (three queries): kit_modules, and the content
+    of every leaflet by (module slug, position), to give back to leaflet_pdf(source=...)."""
+    from coopculture.learning.leaflets import leaflet_sources
+    from coopculture.learning.selectors import printed_modules
 
-    return read(coop=coop)
+    items = printed_modules(coop=coop)
+    return [_kit_module(item) for item in items], leaflet_sources(items)
+
+
+def _kit_module(item) -> KitModule:
+    from coopculture.learning.models import ModuleStatus
+
+    module = item.module
+    own = module.steps.all()
+    return KitModule(
+        slug=module.slug,
+        title=module.title,
+        summary=module.summary,
+        duration_minutes=module.duration_minutes,
+        highlighted=item.highlighted,
+        recommended=item.status == ModuleStatus.RECOMMENDED,
+        audiences=tuple(module.audiences or ()),
+        videos=tuple(
+            KitActivity(a.position, a.title, a.kind) for a in own if a.kind in VIDEO_KINDS
+        ),
+        leaflets=tuple(
+            KitActivity(a.position, a.title, a.kind) for a in own if a.kind == LEAFLET_KIND
+        ),
+    )
 
 
 def leaflet_pdf(**kwargs) -> tuple[str, bytes]:
@@ -390,7 +392,7 @@ __all__ += [
     "KitActivity",
     "KitModule",
     "audiences",
+    "kit_content",
     "kit_modules",
     "leaflet_pdf",
-    "leaflet_sources",
 ]

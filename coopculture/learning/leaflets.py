@@ -34,15 +34,15 @@ class LeafletSource:
     content: dict  # {"intro": Markdown, "sections": [{"title", "body"}]}
 
 
-def leaflet_sources(*, coop) -> dict[tuple[str, int], LeafletSource]:
-    """Every leaflet of the modules published for `coop` that concern it (those of the
-    print kit), by (module slug, position). Three queries."""
-    sources = {}
-    for item in selectors.printed_modules(coop=coop):
-        for step in item.module.steps.all():
-            if step.kind == ActivityKind.LEAFLET:
-                sources[item.module.slug, step.position] = _source(item, step)
-    return sources
+def leaflet_sources(items) -> dict[tuple[str, int], LeafletSource]:
+    """Every leaflet of `items` (selectors.printed_modules: with their activities), by
+    (module slug, position)."""
+    return {
+        (item.module.slug, step.position): _source(item, step)
+        for item in items
+        for step in item.module.steps.all()
+        if step.kind == ActivityKind.LEAFLET
+    }
 
 
 def _source(item, activity) -> LeafletSource:

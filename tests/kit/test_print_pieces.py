@@ -337,7 +337,7 @@ def test_a_whole_kit_reads_the_database_a_few_times_not_once_a_piece(
         for piece in pieces:  # the first print makes the links
             printing.render_piece(coop=long_coop, piece=piece, run=first)
         made = TrackedLink.objects.filter(coop=long_coop).count()
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(5):
             run = printing.KitRun(long_coop)
             pdfs = [printing.render_piece(coop=long_coop, piece=p, run=run) for p in pieces]
         assert TrackedLink.objects.filter(coop=long_coop).count() == made
