@@ -25,7 +25,6 @@ import re
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -67,6 +66,7 @@ class _Items:
     def __init__(self, coop):
         self.coop = coop
         self._all = None
+        self._modules = None
 
     def by_key(self, key):
         if self._all is None:
@@ -76,12 +76,19 @@ class _Items:
             }
         return self._all.get(key)
 
+    def module(self, slug):
+        if self._modules is None:
+            self._modules = {
+                item.module.slug: item.module
+                for item in learning_api.coop_module_list(coop=self.coop)
+            }
+        return self._modules.get(slug)
+
 
 def _item_target(item) -> dict:
     return {
         "title": item.title,
         "module": item.module_title,
-        "path": item.path,
         "link": {
             "key": f"activity:{item.key}",
             "target_kind": kit_api.TargetKind.ACTIVITY,
@@ -91,7 +98,7 @@ def _item_target(item) -> dict:
     }
 
 
-def _target(coop, version, variables: dict, items: _Items) -> dict:
+def _target(version, variables: dict, items: _Items) -> dict:
     """What the QR code leads to: the message's first MOOC item, else the member's next
     item or module, else the coop's MOOC page."""
     for block in version.blocks or []:
@@ -104,17 +111,16 @@ def _target(coop, version, variables: dict, items: _Items) -> dict:
         if item is not None:
             return _item_target(item)
     if slug := (variables or {}).get("next_module"):
-        module = next(
-            (m.module for m in learning_api.coop_module_list(coop=coop) if m.module.slug == slug),
-            None,
-        )
+        module = items.module(slug)
         if module is not None:
-            path = reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": slug})
-            link = {"key": f"module:{slug}", "target_kind": kit_api.TargetKind.MODULE}
-            link["module_slug"] = slug
-            return {"title": module.title, "module": "", "path": path, "link": link}
+            link = {
+                "key": f"module:{slug}",
+                "target_kind": kit_api.TargetKind.MODULE,
+                "module_slug": slug,
+            }
+            return {"title": module.title, "module": "", "link": link}
     link = {"key": "landing", "target_kind": kit_api.TargetKind.LANDING}
-    return {"title": "", "module": "", "path": kit_api.landing_url(coop), "link": link}
+    return {"title": "", "module": "", "link": link}
 
 
 def _tracked_url(coop, send, target) -> str:
@@ -150,7 +156,7 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
     today = timezone.localdate()
     for row in rows:
         member = row.member
-        target = _target(coop, version, row.variables, items)
+        target = _target(version, row.variables, items)
         key = target["link"]["key"]
         if key not in urls:
             urls[key] = _tracked_url(coop, send, target)
