@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.kit.models import TargetKind, TrackedLink
-from coopculture.kit.selectors import link_by_code
 
 ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 CODE_LENGTH = 7
@@ -33,11 +32,11 @@ def short_url(link: TrackedLink) -> str:
     return settings.SITE_URL.rstrip("/") + short_path(link)
 
 
-def describe_source(row: dict) -> dict:
-    """An exported AccountSource row as its person reads it: the link named by its label
-    and channel, not by its code ("link:k7mn3vc")."""
+def describe_source(source, row: dict) -> dict:
+    """An exported AccountSource row as its person reads it: the link (of the source's own
+    coop) named by its label and channel, not by its code ("link:k7mn3vc")."""
     code = str(row.get("source", "")).removeprefix("link:")
-    link = link_by_code(code)
+    link = TrackedLink.objects.filter(coop_id=source.coop_id, code=code).first() if code else None
     if link is not None:
         row["source"] = _("%(label)s (%(channel)s, link %(code)s)") % {
             "label": link.label,

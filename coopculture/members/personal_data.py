@@ -23,8 +23,8 @@ class PersonalModel:
     fields: tuple[str, ...]  # cleared (or replaced) on erasure, exported as they are
     member_path: str  # lookup from this model to the Member ("" for Member itself)
     delete_on_erasure: bool = False  # rows that make no sense without the person
-    # Makes an exported row readable (a code replaced by what it names), or None.
-    describe: Callable[[dict], dict] | None = None
+    # Makes an exported row readable (a code replaced by what it names): (object, row).
+    describe: Callable[[models.Model, dict], dict] | None = None
 
     def rows_of(self, member) -> models.QuerySet:
         """This model's rows about `member`, in the member's coop only (a row reached
@@ -47,7 +47,7 @@ def register(
     fields,
     member_path: str,
     delete_on_erasure: bool = False,
-    describe: Callable[[dict], dict] | None = None,
+    describe: Callable[[models.Model, dict], dict] | None = None,
 ) -> None:
     if (
         member_path

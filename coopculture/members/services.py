@@ -266,7 +266,7 @@ def member_export(*, coop: Coop, actor, member: Member) -> dict:
                     continue
                 value = getattr(obj, field.attname)
                 row[field.name] = str(value) if field.is_relation and value is not None else value
-            rows.append(entry.describe(row) if entry.describe else row)
+            rows.append(entry.describe(obj, row) if entry.describe else row)
         data[entry.model._meta.label] = rows
     audit_log(
         coop=coop, actor=actor, action="members.exported", data={"member": str(member.public_id)}
