@@ -212,10 +212,11 @@ def layout_problems(document) -> list[str]:
 SIDE_BY_SIDE = {"kit-qr", "kit-brand", "form-brand", "booklet-brand", "booklet-qr", "booklet-video"}
 
 
-def rows_not_side_by_side(document) -> list[str]:
+def rows_not_side_by_side(document) -> tuple[list[str], int]:
     """Rows of an image beside a text (two inline blocks, print CSS) where the text fell
-    under the image instead: a space between them in a template is enough to do that."""
-    problems = []
+    under the image instead (a space between them in a template is enough to do that),
+    and how many image-and-text pairs were compared."""
+    problems, compared = [], 0
     for number, page in enumerate(document.pages, start=1):
         for box in _walk(page._page_box):
             element = getattr(box, "element", None)
@@ -227,10 +228,11 @@ def rows_not_side_by_side(document) -> list[str]:
             texts = [b for b in inside if isinstance(b, boxes.InlineBlockBox)]
             for image in images:
                 for text in texts:
+                    compared += 1
                     top, bottom = image.position_y, image.position_y + image.height
                     if not (text.position_y < bottom and text.position_y + text.height > top):
                         problems.append(f"page {number}: {sorted(classes)} text under its image")
-    return problems
+    return problems, compared
 
 
 def qr_widths_mm(document) -> list[float]:
