@@ -11,6 +11,7 @@ from coopculture.coops.errors import CoopError
 from coopculture.coops.models import Activity, AuditEvent, Coop, Invitation, Membership, Role
 from coopculture.coops.scoping import coop_scope, ensure_same_coop
 from coopculture.coops.selectors import INVITATION_SALT
+from coopculture.coops.signals import coop_settings_changed
 
 SETTINGS_FIELDS = (
     "name",
@@ -103,6 +104,7 @@ def coop_update_settings(*, coop: Coop, actor, data: dict, logo=None, remove_log
         storage = stored.logo.storage
         transaction.on_commit(lambda: storage.delete(old_logo))
     audit_log(coop=stored, actor=actor, action="coop.settings_changed", data={"fields": changed})
+    coop_settings_changed.send(sender=Coop, coop=stored, fields=changed)
     return stored
 
 

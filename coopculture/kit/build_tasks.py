@@ -1,4 +1,5 @@
-"""Background work of the print kit: "the whole kit" ZIP of one coop (print_services)."""
+"""Background work of the print kit: "the whole kit" ZIP of one coop (print_services) and
+the previews of its pieces (thumbnails)."""
 
 from django.tasks import task
 
@@ -13,6 +14,14 @@ def build_kit_task(coop, *, build_id: int) -> dict | None:
     if build is None:
         return None
     return {"status": build.status, "pieces": build.pieces_done}
+
+
+@coop_task
+def kit_previews_task(coop) -> int:
+    """Render the missing previews of the coop's kit pieces (kit.thumbnails)."""
+    from coopculture.kit.thumbnails import previews_render
+
+    return previews_render(coop=coop)
 
 
 @task()

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import coop_scope, ensure_same_coop
-from coopculture.kit import printing
+from coopculture.kit import printing, thumbnails
 from coopculture.kit.models import BuildStatus, KitBatch, KitBuild, KitSettings
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ def kit_texts_update(*, coop, actor, tagline: str, message: str, welcome_text: s
     texts.updated_by = _user_or_none(actor)
     texts.full_clean()
     texts.save()
+    thumbnails.previews_request(coop=coop)
     return texts
 
 

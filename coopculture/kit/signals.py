@@ -1,4 +1,5 @@
-"""Carry the first source of a visit into the account at sign-in, and back.
+"""Carry the first source of a visit into the account at sign-in, and back; queue new
+previews of the kit when the coop's branding changes.
 
 The session holds the first link a visitor came through (core.attribution). Signing in
 keeps the session data, so the same browser stays attributed; the account keeps it too
@@ -14,6 +15,7 @@ from django.dispatch import receiver
 from django.urls import Resolver404, resolve
 
 from coopculture.coops.scoping import coop_scope
+from coopculture.coops.signals import coop_settings_changed
 from coopculture.core import attribution
 from coopculture.kit.models import AccountSource
 from coopculture.kit.selectors import link_by_code
@@ -82,3 +84,10 @@ def carry_first_source(sender, request, user, **kwargs):
         source_keep(user=user, source=source)
     else:
         source_restore(request=request, user=user)
+
+
+@receiver(coop_settings_changed, dispatch_uid="kit_previews_after_branding")
+def previews_after_branding(sender, coop, fields, **kwargs):
+    from coopculture.kit.thumbnails import previews_request
+
+    previews_request(coop=coop)

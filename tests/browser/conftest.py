@@ -6,11 +6,17 @@
 - The live server runs the test settings in a thread of this process: it shares the test
   database (hence `transactional_db`), the locmem cache and `django.core.mail.outbox`.
 - Never run `playwright install`: the launch uses the system Chromium (STACK-NOTES §6).
+- Every test ends with no request in flight: its browser contexts are closed, then the
+  live server's running requests are waited for, before the database is flushed (a
+  request still running then would meet a blocked or half-flushed database and spoil
+  the next test). The live server itself stops only once its requests are done.
 """
 
 import math
 import os
 import re
+import threading
+import time
 import weakref
 from pathlib import Path
 
@@ -65,6 +71,113 @@ def _browser_prerequisites():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)
+
+
+# --- The live server, with its requests in flight counted ----------------------------------
+
+# How long a test's last requests may take to finish before the test fails.
+IN_FLIGHT_TIMEOUT = 120
+# A request the browser sent just before its context closed may still be in the socket's
+# queue: the server must have been idle this long in a row.
+QUIET_FOR = 0.2
+
+
+class RequestsInFlight:
+    """Counts the requests the live server is handling, from the WSGI call until the
+    response is closed (Django's request_finished, hence closing its database
+    connection, runs in that close)."""
+
+    def __init__(self):
+        self._count = 0
+        self._changed = threading.Condition()
+        self._last_change = time.monotonic()
+
+    def _add(self, delta: int) -> None:
+        with self._changed:
+            self._count += delta
+            self._last_change = time.monotonic()
+            self._changed.notify_all()
+
+    def wrap(self, application):
+        tracker = self
+
+        class TrackedResponse:
+            def __init__(self, result):
+                self._result = result
+                self._closed = False
+
+            def __iter__(self):
+                return iter(self._result)
+
+            def close(self):
+                if self._closed:
+                    return
+                self._closed = True
+                try:
+                    close = getattr(self._result, "close", None)
+                    if close is not None:
+                        close()
+                finally:
+                    tracker._add(-1)
+
+        def tracked(environ, start_response):
+            tracker._add(+1)
+            try:
+                return TrackedResponse(application(environ, start_response))
+            except BaseException:
+                tracker._add(-1)
+                raise
+
+        return tracked
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    def wait_until_idle(self, timeout: float = IN_FLIGHT_TIMEOUT) -> bool:
+        """True once no request has run for QUIET_FOR seconds; False after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                quiet = now - self._last_change
+                if self._count == 0 and quiet >= QUIET_FOR:
+                    return True
+                if now >= deadline:
+                    return False
+                wait = QUIET_FOR - quiet if self._count == 0 else deadline - now
+                self._changed.wait(timeout=max(0.01, min(wait, deadline - now)))
+
+
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, its requests counted; stopped only once they are done."""
+    httpd = live_server.thread.httpd
+    in_flight = RequestsInFlight()
+    httpd.set_app(in_flight.wrap(httpd.get_app()))
+    live_server.in_flight = in_flight
+    yield live_server
+    in_flight.wait_until_idle()
+
+
+@pytest.fixture(autouse=True)
+def _no_request_in_flight_after_the_test(request, transactional_db):
+    """Runs its teardown after the test's pages and contexts are closed (they are set up
+    after it) and before transactional_db flushes the database (set up before it)."""
+    yield
+    if "live_server" not in request.fixturenames:
+        return
+    server = request.getfixturevalue("live_server")
+    browser = request.getfixturevalue("browser") if "browser" in request.fixturenames else None
+    if browser is not None:
+        for context in list(browser.contexts):
+            context.close()
+    if not server.in_flight.wait_until_idle():
+        pytest.fail(
+            f"{server.in_flight.count} request(s) still running on the live server "
+            f"{IN_FLIGHT_TIMEOUT} s after the test ended",
+            pytrace=False,
+        )
 
 
 # --- Playwright ----------------------------------------------------------------------------

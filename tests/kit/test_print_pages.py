@@ -26,9 +26,11 @@ def url(name, coop, **kwargs):
 
 
 def test_the_kit_page_shows_each_piece_with_its_preview_and_download(
-    coop, users, modules, client_for
+    coop, users, modules, client_for, django_capture_on_commit_callbacks
 ):
     client = client_for(users["animateur"])
+    with django_capture_on_commit_callbacks(execute=True):  # the worker makes the previews
+        client.get(url("index", coop))
     page = client.get(url("index", coop)).content.decode()
     with scopes_disabled():
         pieces = printing.kit_pieces(coop=coop)
@@ -57,7 +59,7 @@ def test_a_piece_downloads_as_its_pdf(coop, users, modules, client_for):
 
 
 def test_previews_are_pngs_of_the_first_page_rendered_once(
-    coop, users, modules, client_for, monkeypatch
+    coop, users, modules, client_for, monkeypatch, django_capture_on_commit_callbacks
 ):
     renders = []
     real = printing.render_piece
@@ -77,13 +79,19 @@ def test_previews_are_pngs_of_the_first_page_rendered_once(
         # The poster's band is the coop's colour: the preview is not blank.
         assert len(image.convert("RGB").getcolors(maxcolors=1 << 16) or range(11)) > 10
     client.get(url("piece-preview", coop, piece_key="poster-a4"))
-    assert renders == ["poster-a4"]  # the second preview came from the cache
-    # New texts: a new preview.
-    client.post(
-        url("texts", coop), {"tagline": "Nouveau slogan", "message": "", "welcome_text": ""}
-    )
+    assert renders == ["poster-a4"]  # the second preview came from storage
+    # New texts: the worker (immediate backend here) renders every piece once, the preview
+    # is then read from storage.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            url("texts", coop), {"tagline": "Nouveau slogan", "message": "", "welcome_text": ""}
+        )
+    with scopes_disabled():
+        keys = [piece.key for piece in printing.kit_pieces(coop=coop)]
+    assert sorted(renders) == sorted(["poster-a4", *keys])
     client.get(url("piece-preview", coop, piece_key="poster-a4"))
-    assert renders == ["poster-a4", "poster-a4"]
+    client.get(url("index", coop))
+    assert sorted(renders) == sorted(["poster-a4", *keys])
 
 
 def test_the_texts_form_shows_its_limits_and_saves(coop, users, modules, client_for):

@@ -21,7 +21,6 @@ from coopculture.core.pdf import pdf_response
 from coopculture.kit import print_services, printing, selectors, thumbnails
 from coopculture.kit.forms_print import KitTextsForm
 from coopculture.kit.models import BuildStatus, KitBuild
-from coopculture.learning import api as learning
 
 SAFE_METHODS = ["GET", "HEAD"]
 
@@ -43,8 +42,14 @@ def _build_context(request, build: KitBuild | None) -> dict:
 @coop_permission_required("kit.use_kit")
 def index(request, coop_slug):
     coop = request.coop
-    modules = learning.kit_modules(coop=coop)
-    pieces = printing.kit_pieces(coop=coop, modules=modules)
+    run = printing.KitRun(coop)
+    pieces = printing.kit_pieces(coop=coop, modules=run.modules)
+    ready = thumbnails.previews_ready(coop=coop, pieces=pieces, run=run)
+    missing = tuple(key for key, is_ready in ready.items() if not is_ready)
+    if missing:
+        thumbnails.previews_request(coop=coop, missing=missing)
+        # A backend that runs tasks at once (tests, a small set-up) has made them by now.
+        ready = thumbnails.previews_ready(coop=coop, pieces=pieces, run=run)
     builds = selectors.build_history(coop=coop)
     current = next(iter(builds), None)
     return render(
@@ -52,8 +57,9 @@ def index(request, coop_slug):
         "kit/print/index.html",
         {
             "page_title": _("Print kit"),
-            "pieces": pieces,
-            "texts": printing.kit_texts(coop),
+            "pieces": [(piece, ready[piece.key]) for piece in pieces],
+            "previews_pending": not all(ready.values()),
+            "texts": run.texts,
             "can_edit_texts": request_has_permission(request, "kit.edit_texts"),
             "builds": builds,
             **_build_context(request, current),
