@@ -250,7 +250,10 @@ def new_page(browser, live_server, transactional_db):
         }
         context = browser.new_context(**options)
         contexts.append(context)
-        context.set_default_timeout(15_000)
+        # Generous: on a busy machine (CI beside other work, bin/stress-browser) a page that
+        # renders a PDF takes several times longer than on a quiet one.
+        context.set_default_timeout(30_000)
+        context.set_default_navigation_timeout(60_000)
         context.route(
             re.compile(re.escape(AXE_URL_PATH) + "$"),
             lambda route: route.fulfill(

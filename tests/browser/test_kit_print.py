@@ -42,8 +42,9 @@ def test_preparing_the_whole_kit_in_the_browser(page, live_server, coop, users, 
     """The button builds the ZIP (immediate backend in tests) and the page offers it."""
     force_login(page, live_server, users["animateur"])
     goto(page, f"/gestion/{coop.slug}/kit/")
-    with page.expect_navigation(timeout=60_000):
-        page.get_by_role("button", name="Préparer tout le kit (ZIP)").click()
+    # The immediate backend builds the ZIP inside the POST: the click waits as long.
+    with page.expect_navigation(timeout=120_000):
+        page.get_by_role("button", name="Préparer tout le kit (ZIP)").click(timeout=120_000)
     status = page.locator("#kit-build-status")
     assert "est prêt" in status.inner_text()
     with page.expect_download() as download:
@@ -103,8 +104,10 @@ def test_the_federation_batch_pages(page, live_server, coop, other_coop, users, 
     force_login(page, live_server, users["federation"])
     goto(page, "/federation/kit/")
     assert_clean(page)
-    with page.expect_navigation(timeout=120_000):
-        page.get_by_role("button", name="Préparer les kits de toutes les coopératives").click()
+    with page.expect_navigation(timeout=180_000):
+        page.get_by_role("button", name="Préparer les kits de toutes les coopératives").click(
+            timeout=180_000
+        )
     assert "Le lot est terminé." in page.locator("#kit-batch-status").inner_text()
     screenshot(page, "kit-federation-batch")
     assert_clean(page)
