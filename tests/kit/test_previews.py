@@ -24,20 +24,6 @@ def modules(transactional_db):
     return make_modules()
 
 
-@pytest.fixture
-def renders(monkeypatch):
-    """The pieces rendered in this process (the web requests), by key."""
-    seen = []
-    real = printing.render_piece
-
-    def counting(**kwargs):
-        seen.append(kwargs["piece"].key)
-        return real(**kwargs)
-
-    monkeypatch.setattr(printing, "render_piece", counting)
-    return seen
-
-
 def kit_page(client, coop) -> str:
     response = client.get(reverse("kit_print:index", kwargs={"coop_slug": coop.slug}))
     assert response.status_code == 200

@@ -59,16 +59,8 @@ def test_a_piece_downloads_as_its_pdf(coop, users, modules, client_for):
 
 
 def test_previews_are_pngs_of_the_first_page_rendered_once(
-    coop, users, modules, client_for, monkeypatch, django_capture_on_commit_callbacks
+    coop, users, modules, client_for, renders, django_capture_on_commit_callbacks
 ):
-    renders = []
-    real = printing.render_piece
-
-    def counting(**kwargs):
-        renders.append(kwargs["piece"].key)
-        return real(**kwargs)
-
-    monkeypatch.setattr(printing, "render_piece", counting)
     client = client_for(users["editor"])
     response = client.get(url("piece-preview", coop, piece_key="poster-a4"))
     assert response.status_code == 200
