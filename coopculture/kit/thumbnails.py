@@ -12,6 +12,7 @@ of the coop are deleted by the same task.
 
 import hashlib
 import io
+import re
 
 import pypdfium2
 
@@ -28,6 +29,7 @@ FOLDER = "kit-previews"
 # How long a request for the same missing previews is not queued again (the task may wait
 # behind others in the queue; after this a new request queues it once more).
 REQUEST_GUARD_SECONDS = 300
+VERSION_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
 def _fingerprint(*, coop, piece, texts, modules) -> str:
@@ -54,10 +56,18 @@ def _folder(coop) -> str:
     return f"{FOLDER}/{coop.pk}"
 
 
+def _name(coop, piece_key: str, version: str) -> str:
+    return f"{_folder(coop)}/{piece_key}-{version}.png"
+
+
+def preview_version(*, coop, piece, run) -> str:
+    """The version of `piece` as it looks now: a digest of all it shows."""
+    return _fingerprint(coop=coop, piece=piece, texts=run.texts, modules=run.modules)
+
+
 def preview_name(*, coop, piece, run) -> str:
     """Where the preview of `piece`, as it looks now, is kept in private storage."""
-    fingerprint = _fingerprint(coop=coop, piece=piece, texts=run.texts, modules=run.modules)
-    return f"{_folder(coop)}/{piece.key}-{fingerprint}.png"
+    return _name(coop, piece.key, preview_version(coop=coop, piece=piece, run=run))
 
 
 def first_page_png(pdf: bytes, *, width_px: int = WIDTH_PX) -> bytes:
@@ -88,12 +98,28 @@ def _render(*, coop, piece, run, name: str) -> bytes:
     return png
 
 
-def previews_ready(*, coop, pieces, run) -> dict[str, bool]:
-    """{piece key: whether its current preview is in storage}, rendering nothing."""
+def stored_versions(*, coop, pieces, run) -> dict[str, str | None]:
+    """{piece key: the version of its current preview if it is in storage, else None},
+    rendering nothing."""
     storage = private_storage()
-    return {
-        piece.key: storage.exists(preview_name(coop=coop, piece=piece, run=run)) for piece in pieces
-    }
+    versions = {}
+    for piece in pieces:
+        version = preview_version(coop=coop, piece=piece, run=run)
+        versions[piece.key] = version if storage.exists(_name(coop, piece.key, version)) else None
+    return versions
+
+
+def stored_preview(*, coop, piece_key: str, version: str) -> bytes | None:
+    """The stored preview of that version, read without working out what the piece shows
+    (the kit page links each preview by its version); None if there is none."""
+    if not VERSION_PATTERN.fullmatch(version or ""):
+        return None
+    storage = private_storage()
+    name = _name(coop, piece_key, version)
+    if not storage.exists(name):
+        return None
+    with storage.open(name, "rb") as file:
+        return file.read()
 
 
 def piece_thumbnail(*, coop, piece, run=None) -> bytes:

@@ -1,6 +1,8 @@
 """The kit page opens without rendering anything: previews are made by the worker, once per
 version of what the pieces show, and read from storage."""
 
+import re
+
 import pytest
 from django_scopes import scopes_disabled
 from django_tasks_db.models import DBTaskResult
@@ -73,17 +75,27 @@ def test_the_worker_renders_the_previews_the_page_found_missing(
     page = kit_page(client, coop)
     assert renders == []
     assert "Aperçu en préparation" not in page
-    for piece in pieces:
+    sources = re.findall(r'<img class="kit-print-piece__preview" src="([^"]+)"', page)
+    assert len(sources) == len(pieces)
+    for piece, source in zip(pieces, sources, strict=True):
         preview = reverse(
             "kit_print:piece-preview", kwargs={"coop_slug": coop.slug, "piece_key": piece.key}
         )
-        assert preview in page
-        response = client.get(preview)
+        assert source.startswith(preview + "?v=")
+        response = client.get(source.replace("&amp;", "&"))
         assert response.status_code == 200
         assert response["Content-Type"] == "image/png"
         assert response.content.startswith(b"\x89PNG")
+        # Its address changes with what the piece shows: the browser may keep it.
+        assert "immutable" in response["Cache-Control"]
     assert renders == []  # served from storage
     assert preview_tasks().count() == 1
+    # A version that is not stored (an old page, a made-up one) gets the piece as it is now.
+    response = client.get(preview + "?v=" + "0" * 32)
+    assert response.status_code == 200
+    assert "immutable" not in response["Cache-Control"]
+    response = client.get(preview + "?v=../../etc")
+    assert response.status_code == 200
 
 
 def test_new_texts_or_branding_queue_new_previews_and_drop_the_old(
@@ -117,8 +129,10 @@ def test_new_texts_or_branding_queue_new_previews_and_drop_the_old(
     with scopes_disabled():
         coop.refresh_from_db()
         run = printing.KitRun(coop)
-        ready = thumbnails.previews_ready(coop=coop, pieces=printing.kit_pieces(coop=coop), run=run)
-    assert all(ready.values())
+        versions = thumbnails.stored_versions(
+            coop=coop, pieces=printing.kit_pieces(coop=coop), run=run
+        )
+    assert None not in versions.values()
 
 
 def test_previews_of_one_coop_are_not_served_for_another(coop, other_coop, users, modules):

@@ -44,12 +44,12 @@ def index(request, coop_slug):
     coop = request.coop
     run = printing.KitRun(coop)
     pieces = printing.kit_pieces(coop=coop, modules=run.modules)
-    ready = thumbnails.previews_ready(coop=coop, pieces=pieces, run=run)
-    missing = tuple(key for key, is_ready in ready.items() if not is_ready)
+    versions = thumbnails.stored_versions(coop=coop, pieces=pieces, run=run)
+    missing = tuple(key for key, version in versions.items() if version is None)
     if missing:
         thumbnails.previews_request(coop=coop, missing=missing)
         # A backend that runs tasks at once (tests, a small set-up) has made them by now.
-        ready = thumbnails.previews_ready(coop=coop, pieces=pieces, run=run)
+        versions = thumbnails.stored_versions(coop=coop, pieces=pieces, run=run)
     builds = selectors.build_history(coop=coop)
     current = next(iter(builds), None)
     return render(
@@ -57,8 +57,8 @@ def index(request, coop_slug):
         "kit/print/index.html",
         {
             "page_title": _("Print kit"),
-            "pieces": [(piece, ready[piece.key]) for piece in pieces],
-            "previews_pending": not all(ready.values()),
+            "pieces": [(piece, versions[piece.key]) for piece in pieces],
+            "previews_pending": None in versions.values(),
             "texts": run.texts,
             "can_edit_texts": request_has_permission(request, "kit.edit_texts"),
             "builds": builds,
@@ -105,7 +105,18 @@ def piece_pdf(request, coop_slug, piece_key):
 @require_safe
 @coop_permission_required("kit.use_kit")
 def piece_preview(request, coop_slug, piece_key):
+    """The preview of `?v=<version>` straight from storage (the kit page's links: their
+    address changes with what the piece shows, so the browser may keep them); without a
+    stored version, the piece as it looks now."""
     coop = request.coop
+    png = thumbnails.stored_preview(
+        coop=coop, piece_key=piece_key, version=request.GET.get("v", "")
+    )
+    if png is not None:
+        response = HttpResponse(png, content_type="image/png")
+        response["Cache-Control"] = "private, max-age=31536000, immutable"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
     run = printing.KitRun(coop)
     piece = printing.get_piece(coop=coop, key=piece_key, modules=run.modules)
     png = thumbnails.piece_thumbnail(coop=coop, piece=piece, run=run)
