@@ -16,6 +16,7 @@ class CoreConfig(AppConfig):
 
         django_checks.register(checks.check_site_url, django_checks.Tags.security, deploy=True)
         django_checks.register(checks.check_mail, "mail", deploy=True)
+        django_checks.register(checks.check_shared_state, django_checks.Tags.caches, deploy=True)
 
         ticks.register("core.prune_task_results", every=timedelta(days=1))(
             tasks.enqueue_prune_task_results

@@ -140,3 +140,37 @@ def check_mail(app_configs=None, **kwargs):
             )
         )
     return warnings
+
+
+# Backends that live inside one process: several processes each get their own.
+PROCESS_LOCAL_BACKENDS = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+    "channels.layers.InMemoryChannelLayer",
+)
+
+
+def check_shared_state(app_configs=None, **kwargs):
+    """Production runs several processes (README): what they share must be shared."""
+    local = [
+        f"{name} ({backend})"
+        for name, backend in (
+            ("the cache", settings.CACHES["default"]["BACKEND"]),
+            (
+                "the channel layer",
+                getattr(settings, "CHANNEL_LAYERS", {}).get("default", {}).get("BACKEND", ""),
+            ),
+        )
+        if backend in PROCESS_LOCAL_BACKENDS
+    ]
+    if not local:
+        return []
+    return [
+        checks.Warning(
+            f"REDIS_URL is not set: {' and '.join(local)} live inside each process, so with "
+            "several web processes the sign-in rate limits are counted per process and live "
+            "updates reach only the viewers of one process.",
+            hint="Set REDIS_URL (e.g. redis://127.0.0.1:6379/0).",
+            id="deploy.W007",
+        )
+    ]

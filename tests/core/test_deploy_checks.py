@@ -2,17 +2,21 @@
 SITE_URL the site answers to, a mail server, senders on a domain that can send."""
 
 import os
+import re
 import secrets
+import shlex
 import subprocess
 import sys
 
 import pytest
 
-from coopculture.core.checks import check_mail, check_site_url
+from coopculture.core.checks import check_mail, check_shared_state, check_site_url
 from tests.processes import ROOT
 
 SMTP = {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {"host": "smtp"}}
 CONSOLE = {"BACKEND": "coopculture.core.mail_backends.ReadableConsoleBackend"}
+REDIS_CACHE = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://r"}
+REDIS_LAYER = {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer"}
 
 
 def ids(messages) -> list[str]:
@@ -27,12 +31,15 @@ def production(settings):
     settings.DEFAULT_FROM_EMAIL = "Culture Coop' <ne-pas-repondre@culture-coop.fr>"
     settings.SERVER_EMAIL = settings.DEFAULT_FROM_EMAIL
     settings.BULK_FROM_EMAIL = "Culture Coop' <lettre@culture-coop.fr>"
+    settings.CACHES = {"default": REDIS_CACHE}
+    settings.CHANNEL_LAYERS = {"default": REDIS_LAYER}
     return settings
 
 
 def test_a_complete_production_configuration_passes(production):
     assert check_site_url() == []
     assert check_mail() == []
+    assert check_shared_state() == []
 
 
 def test_an_unset_site_url_is_reported(production):
@@ -152,6 +159,19 @@ def test_server_email_is_checked_when_it_is_set_on_its_own(production):
     assert warning.msg.startswith("SERVER_EMAIL ")
 
 
+def test_per_process_cache_and_channel_layer_are_reported(production):
+    production.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    production.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+    [warning] = check_shared_state()
+
+    assert warning.id == "deploy.W007"
+    assert "the cache (django.core.cache.backends.locmem.LocMemCache) and the channel layer" in (
+        warning.msg
+    )
+    assert "REDIS_URL" in warning.hint
+
+
 # --- The real command, with production settings (config.settings.base) --------------------
 
 
@@ -166,8 +186,8 @@ def check_deploy(**variables: str) -> subprocess.CompletedProcess:
         DJANGO_SETTINGS_MODULE="config.settings.base",
         SECRET_KEY=secrets.token_urlsafe(50),
         PYTHONWARNINGS="ignore",
-        **variables,
     )
+    env.update(variables)
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -183,19 +203,27 @@ def test_check_deploy_fails_on_a_production_configuration_left_at_its_defaults()
     result = check_deploy(ALLOWED_HOSTS="culture-coop.example.org")
 
     assert result.returncode == 1
-    for check_id in ("deploy.W001", "deploy.W005", "deploy.W006"):
+    for check_id in ("deploy.W001", "deploy.W005", "deploy.W006", "deploy.W007"):
         assert f"({check_id})" in result.stderr
 
 
-def test_check_deploy_passes_with_what_ci_sets():
-    """The variables .ci/run gives `check --deploy` (keep the two in step)."""
-    result = check_deploy(
-        SITE_URL="https://culture-coop.example.org",
-        SMTP_HOST="smtp.culture-coop.example.org",
-        MAIL_FROM="Culture Coop' <ne-pas-repondre@culture-coop.fr>",
-        BULK_MAIL_FROM="Culture Coop' <lettre@culture-coop.fr>",
-        DEBUG="0",
+def ci_check_deploy_variables() -> dict[str, str]:
+    """The variables .ci/run's step h sets for `check --deploy`, read from .ci/run itself."""
+    script = (ROOT / ".ci" / "run").read_text()
+    command = script[script.index('step "check --deploy') :]
+    command = command[command.index("\nenv ") : command.index("check --deploy --fail-level")]
+    words = shlex.split(command.replace("\\\n", " "))
+    return dict(
+        word.split("=", 1) for word in words if re.fullmatch(r"[A-Z_]+=.*", word, flags=re.S)
     )
+
+
+def test_check_deploy_passes_with_what_ci_sets():
+    variables = ci_check_deploy_variables()
+    assert variables["SITE_URL"].startswith("https://")
+    variables.pop("SECRET_KEY")  # "$secret_key" in .ci/run: a fresh one here too
+
+    result = check_deploy(**variables)
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
