@@ -63,16 +63,6 @@ def _missing_prerequisites() -> list[str]:
     return missing
 
 
-@pytest.fixture(scope="session")
-def _browser_prerequisites():
-    missing = _missing_prerequisites()
-    if missing:
-        reason = SKIP_REASON + "; ".join(missing)
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
-
-
 def pytest_terminal_summary(terminalreporter):
     """Skipped browser tests are not a quiet 's': say so at the very end, in red."""
     skipped = [
@@ -89,6 +79,16 @@ def pytest_terminal_summary(terminalreporter):
         "`make test` requires them (REQUIRE_BROWSER=1); `make test REQUIRE_BROWSER=0` skips them.",
         red=True,
     )
+
+
+@pytest.fixture(scope="session")
+def _browser_prerequisites():
+    missing = _missing_prerequisites()
+    if missing:
+        reason = SKIP_REASON + "; ".join(missing)
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
 
 
 # --- Playwright ----------------------------------------------------------------------------
