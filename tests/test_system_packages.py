@@ -7,6 +7,7 @@ apt and dpkg are the outside system here: the scripts run for real, against `dpk
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -265,3 +266,50 @@ def test_ci_installs_the_same_list_as_make(checkout, apt):
         "fonts-dejavu-core",
         "libharfbuzz-subset0",
     ]
+
+
+# --- A plain pytest on a machine without libharfbuzz-subset0 ------------------------------
+
+
+def _private_mounts_work() -> bool:
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+HARFBUZZ_SUBSET = sorted(Path("/usr/lib").glob("*/libharfbuzz-subset.so.0"))
+
+
+@pytest.mark.skipif(
+    not (HARFBUZZ_SUBSET and _private_mounts_work()),
+    reason="hides libharfbuzz-subset in a private mount namespace: needs root, unshare and the "
+    "library (CI runs it)",
+)
+def test_a_plain_pytest_without_harfbuzz_subset_says_what_to_install():
+    """The library is hidden from this one child process only (its own mount namespace)."""
+    library = HARFBUZZ_SUBSET[0].resolve()
+
+    result = subprocess.run(
+        [
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            'mount --bind /dev/null "$1" && exec "$2" -m pytest -p no:cacheprovider -q "$3"',
+            "sh",
+            str(library),
+            sys.executable,
+            "tests/core/test_pdf.py",  # imports WeasyPrint
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+
+    assert result.returncode == pytest.ExitCode.USAGE_ERROR, result.stdout + result.stderr
+    assert "libharfbuzz-subset0 manque / is missing" in result.stderr
+    assert "`make install` as root, or: sudo bin/system-packages" in result.stderr
+    assert "DeprecationWarning" not in result.stdout + result.stderr
