@@ -12,15 +12,26 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 TICK_EVERY ?= 60
+# `make install` brings Chromium (or stops), so `make test` runs the browser tests and fails
+# if it cannot; `make test REQUIRE_BROWSER=0` lets them be skipped instead.
+REQUIRE_BROWSER ?= 1
+# Demo processes derive SITE_URL (QR codes, short links, emails) from HOST and PORT.
+DEMO_ENV = DJANGO_DEMO=1 HOST=$(HOST) PORT=$(PORT)
 
-.PHONY: help install demo serve test lint format messages check clean
+.PHONY: help install system-packages demo serve test lint format messages check clean
 
 help:
 	@echo "make demo   install, migrate, load the demo and serve http://$(HOST):$(PORT) with a worker and the tick"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff, migrations, French catalogue, import contract"
 
-$(VENV)/.installed: pyproject.toml package.json package-lock.json
+# The Debian packages of requirements-apt.txt: checked on every run (one dpkg-query, no network),
+# whatever the age of .venv/.installed; installed with apt-get as root, else a clear stop.
+system-packages:
+	@bin/system-packages
+
+# Order-only: the packages come first, but installing one does not redo the pip/npm step.
+$(VENV)/.installed: pyproject.toml package.json package-lock.json | system-packages
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is required (python3.13 or python3.12 not found)." >&2; exit 1; fi
 	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -31,20 +42,20 @@ $(VENV)/.installed: pyproject.toml package.json package-lock.json
 	cp node_modules/htmx.org/dist/htmx.min.js coopculture/static/vendor/htmx.min.js
 	touch $@
 
-install: $(VENV)/.installed
+install: system-packages $(VENV)/.installed
 
 messages: install
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var -v 0
 
 demo: install messages
 	mkdir -p var
-	DJANGO_DEMO=1 $(PY) manage.py migrate --no-input -v 0
-	DJANGO_DEMO=1 $(PY) manage.py collectstatic --no-input -v 0
-	DJANGO_DEMO=1 $(PY) manage.py load_demo
-	DJANGO_DEMO=1 HOST=$(HOST) PORT=$(PORT) TICK_EVERY=$(TICK_EVERY) PY=$(PY) bin/run-demo
+	$(DEMO_ENV) $(PY) manage.py migrate --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py collectstatic --no-input -v 0
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	$(DEMO_ENV) TICK_EVERY=$(TICK_EVERY) PY=$(PY) bin/run-demo
 
 test: install messages
-	$(PY) -m pytest $(PYTEST_ARGS)
+	REQUIRE_BROWSER=$(REQUIRE_BROWSER) $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install messages
 	$(VENV)/bin/ruff check .

@@ -22,6 +22,29 @@ from coopculture.coops.models import Coop, Membership, Role
 
 PASSWORD = "un-mot-de-passe-solide-42"
 
+HARFBUZZ_SUBSET = (
+    "libharfbuzz-subset.so.0",
+    "libharfbuzz-subset.0.dylib",
+    "libharfbuzz-subset-0.dll",
+)
+
+
+def pytest_configure(config):
+    """Without HarfBuzz's subsetting library WeasyPrint warns at import (an error here:
+    filterwarnings = error), and a dozen modules would fail to collect: say why, once."""
+    import ctypes
+
+    for name in HARFBUZZ_SUBSET:
+        try:
+            ctypes.CDLL(name)
+            return
+        except OSError:
+            continue
+    raise pytest.UsageError(
+        "libharfbuzz-subset0 manque / is missing (WeasyPrint needs it for the PDFs).\n"
+        "Lancez / run `make install` as root, or: sudo bin/system-packages"
+    )
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

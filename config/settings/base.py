@@ -5,8 +5,10 @@ Optional infrastructure is switched on by the presence of its configuration
 SMTP_HOST turns on real SMTP delivery.
 """
 
+import socket
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -30,11 +32,45 @@ if not SECRET_KEY:
     else:
         raise ImproperlyConfigured("SECRET_KEY is required when DEBUG and DJANGO_DEMO are off.")
 
+
+def _reachable_address(host: str) -> str:
+    """The address others reach a server bound to `host` at: a wildcard bind (0.0.0.0, ::)
+    is this machine's outgoing IPv4 address (a UDP connect sends nothing), else loopback."""
+    if host not in ("", "0.0.0.0", "::", "[::]"):  # noqa: S104 (compared, not bound)
+        return f"[{host}]" if ":" in host and not host.startswith("[") else host
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: never routed anywhere
+            return probe.getsockname()[0]
+        except OSError:
+            return "127.0.0.1"
+
+
+# The absolute base of every link that leaves the site: emails, QR codes, short links,
+# letters. Production sets it (check --deploy warns otherwise: coopculture/core/checks.py);
+# the demo and debug servers derive it from the HOST and PORT they listen on (make demo).
+if DEBUG or DEMO_MODE:
+    SITE_URL = env_str("SITE_URL") or (
+        f"http://{_reachable_address(env_str('HOST', '127.0.0.1'))}:{env_int('PORT', 8000)}"
+    )
+else:
+    SITE_URL = env_str("SITE_URL", "")
+_site = urlsplit(SITE_URL)
+_site_host = _site.hostname and (f"[{_site.hostname}]" if ":" in _site.hostname else _site.hostname)
+
+# Unset, the hosts and the trusted origin follow SITE_URL, so that setting it is enough.
 ALLOWED_HOSTS = env_list(
-    "ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if (DEBUG or DEMO_MODE) else []
+    "ALLOWED_HOSTS",
+    list(
+        dict.fromkeys(
+            (["127.0.0.1", "localhost"] if (DEBUG or DEMO_MODE) else [])
+            + ([_site_host] if _site_host else [])
+        )
+    ),
 )
-CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [f"{_site.scheme}://{_site.netloc}"] if _site_host else []
+)
 
 INSTALLED_APPS = [
     "coopculture.core",

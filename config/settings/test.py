@@ -23,6 +23,8 @@ MAILERS = {
     "bulk": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"},
 }
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SITE_URL = os.environ.get("SITE_URL") or "http://127.0.0.1:8000"
+CSRF_TRUSTED_ORIGINS = []
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

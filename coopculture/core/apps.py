@@ -10,7 +10,13 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from coopculture.core import tasks, ticks
+        from django.core import checks as django_checks
+
+        from coopculture.core import checks, tasks, ticks
+
+        django_checks.register(checks.check_site_url, django_checks.Tags.security, deploy=True)
+        django_checks.register(checks.check_mail, "mail", deploy=True)
+        django_checks.register(checks.check_shared_state, django_checks.Tags.caches, deploy=True)
 
         ticks.register("core.prune_task_results", every=timedelta(days=1))(
             tasks.enqueue_prune_task_results

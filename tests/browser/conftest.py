@@ -1,8 +1,9 @@
 """Browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live_server.
 
 - Every test in this folder is marked `browser` (deselect them with `-m "not browser"`).
-- No Chromium at /usr/bin/chromium (or no axe-core in node_modules): the tests are skipped,
-  unless REQUIRE_BROWSER=1 (CI), where they fail.
+- No Chromium at /usr/bin/chromium (or no axe-core in node_modules): the tests fail under
+  REQUIRE_BROWSER=1, which `make test` and CI set (`make install` brings both, or stops);
+  a plain `pytest` skips them, with a loud banner at the end naming the command to run.
 - The live server runs the test settings in a thread of this process: it shares the test
   database (hence `transactional_db`), the locmem cache and `django.core.mail.outbox`.
 - Never run `playwright install`: the launch uses the system Chromium (STACK-NOTES §6).
@@ -24,7 +25,8 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
+# BROWSER_TESTS_CHROMIUM: only for the test that proves a missing Chromium is loud.
+CHROMIUM = Path(os.environ.get("BROWSER_TESTS_CHROMIUM", "/usr/bin/chromium"))
 AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path("/tmp/shots")
 CHROMIUM_ARGS = [
@@ -54,20 +56,42 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.browser)
 
 
+SKIP_REASON = "browser tests need: "
+INSTALL_HINT = "run `make install` (as root: it installs them), or `sudo bin/system-packages`"
+
+
 def _missing_prerequisites() -> list[str]:
     missing = []
     if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} not found (apt-get install --no-install-recommends chromium)")
+        missing.append(f"{CHROMIUM} not found ({INSTALL_HINT})")
     if not AXE_JS.exists():
-        missing.append(f"{AXE_JS} not found (npm ci)")
+        missing.append(f"{AXE_JS} not found (`make install`, or `npm ci`)")
     return missing
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Skipped browser tests are not a quiet 's': say so at the very end, in red."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if SKIP_REASON in str(getattr(report, "longrepr", ""))
+    ]
+    if not skipped:
+        return
+    reason = str(skipped[0].longrepr[-1]).removeprefix("Skipped: ")
+    terminalreporter.write_sep("!", f"{len(skipped)} BROWSER TESTS SKIPPED", red=True, bold=True)
+    terminalreporter.write_line(reason, red=True, bold=True)
+    terminalreporter.write_line(
+        "`make test` requires them (REQUIRE_BROWSER=1); `make test REQUIRE_BROWSER=0` skips them.",
+        red=True,
+    )
 
 
 @pytest.fixture(scope="session")
 def _browser_prerequisites():
     missing = _missing_prerequisites()
     if missing:
-        reason = "browser tests need: " + "; ".join(missing)
+        reason = SKIP_REASON + "; ".join(missing)
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but {reason}", pytrace=False)
         pytest.skip(reason)

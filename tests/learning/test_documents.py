@@ -198,6 +198,19 @@ def test_the_leaflet_answers_only_get(coop, module, client):
     assert client.post(leaflet_url(coop, module)).status_code == 405
 
 
+def test_the_leaflet_prints_the_sites_address_not_the_one_it_was_downloaded_from(
+    coop, module, client, settings
+):
+    """A leaflet printed from a page opened at http://localhost (the demo on 0.0.0.0, a
+    proxy passing its own Host) still sends its readers to SITE_URL."""
+    settings.SITE_URL = "https://culture-coop.example.org"
+
+    text = text_of(client.get(leaflet_url(coop, module), HTTP_HOST="localhost").content)
+
+    assert "culture-coop.example.org/c/coop-a/parcours/" in text
+    assert "localhost" not in text
+
+
 # --- Module certificate -------------------------------------------------------------------
 
 

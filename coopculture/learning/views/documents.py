@@ -5,6 +5,7 @@ Certificates are earned per coop: only what this learner completed in this coop'
 counts. The name typed on the form is printed and never stored.
 """
 
+from django.conf import settings
 from django.db.models import Min, Q
 from django.shortcuts import render
 from django.urls import reverse
@@ -80,9 +81,9 @@ def leaflet(request, coop_slug, module_slug, position):
         coop=coop,
         module_slug=module_slug,
         position=position,
-        coop_url=request.build_absolute_uri(
-            reverse("learning:home", kwargs={"coop_slug": coop.slug})
-        ),
+        # SITE_URL, as every printed link: not the host this download came through.
+        coop_url=settings.SITE_URL.rstrip("/")
+        + reverse("learning:home", kwargs={"coop_slug": coop.slug}),
         lang=_lang(),
     )
     return pdf_response(pdf, filename)
