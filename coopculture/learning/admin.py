@@ -79,7 +79,6 @@ class ModuleAdminForm(forms.ModelForm):
             "concerns",
             "recommended_for",
             "audiences",
-            "completion_rule",
             "cover_image",
             "cover_alt",
         ]
@@ -219,7 +218,6 @@ class ModuleAdmin(admin.ModelAdmin):
             },
         ),
         (_("Which coops it concerns"), {"fields": ["concerns", "recommended_for", "audiences"]}),
-        (_("Completion"), {"fields": ["completion_rule"]}),
         (_("Cover"), {"fields": ["cover_image", "cover_alt"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]

@@ -8,7 +8,6 @@ from django.http import Http404
 from coopculture.learning.models import (
     Activity,
     ActivityKind,
-    CompletionRule,
     CoopModuleSetting,
     EventKind,
     GlossaryTerm,
@@ -130,6 +129,7 @@ class Progress:
     started: set[int] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
     done: dict[int, bool | None] = field(default_factory=dict)  # activity id -> passed
+    scores: dict[int, int | None] = field(default_factory=dict)  # activity id -> best score
     last_module_id: int | None = None
 
     def is_done(self, activity: Activity) -> bool:
@@ -151,50 +151,67 @@ def learner_progress(*, coop, learner_key, user=None) -> Progress:
     rows = (
         LearningEvent.objects.filter(who, coop=coop)
         .order_by("updated_at")
-        .values_list("kind", "module_id", "activity_id", "passed")
+        .values_list("kind", "module_id", "activity_id", "passed", "score")
     )
-    for kind, module_id, activity_id, passed in rows:
+    for kind, module_id, activity_id, passed, score in rows:
         if kind == EventKind.MODULE_STARTED:
             progress.started.add(module_id)
             progress.last_module_id = module_id
         elif kind == EventKind.MODULE_COMPLETED:
             progress.completed.add(module_id)
         elif kind == EventKind.ACTIVITY_DONE:
-            # Passed on any device counts as passed.
+            # Passed on any device counts as passed; the best score is kept.
             progress.done[activity_id] = progress.done.get(activity_id) or passed
+            best = progress.scores.get(activity_id)
+            if score is not None and (best is None or score > best):
+                progress.scores[activity_id] = score
             progress.last_module_id = module_id
     return progress
 
 
+# --- Completion: the one definition ---------------------------------------------------------
+# A module is complete when every required activity is done and every required quiz is
+# PASSED (its pass mark reached; a survey always passes). Games count once played. The
+# MODULE_COMPLETED event is recorded (services.learning_record_activity) only when this
+# holds, so every figure that counts completions (staff, kit, campaigns) agrees with it.
+
+
+def must_pass(activity: Activity) -> bool:
+    """Whether `activity` must be passed, not only done, for its module to be complete."""
+    return activity.required and activity.kind == ActivityKind.QUIZ
+
+
+def activity_state(activity: Activity, progress: Progress) -> str:
+    """ "todo" (never done), "retry" (a quiz that must be passed and is not yet) or "done"."""
+    if activity.pk not in progress.done:
+        return "todo"
+    if must_pass(activity) and not progress.done[activity.pk]:
+        return "retry"
+    return "done"
+
+
+def activities_left(activities, progress: Progress) -> list[Activity]:
+    """The required activities that still stand between the learner and completion."""
+    return [a for a in activities if a.required and activity_state(a, progress) != "done"]
+
+
 def module_is_complete(module: Module, activities, progress: Progress) -> bool:
-    for activity in activities:
-        if not activity.required:
-            continue
-        if activity.pk not in progress.done:
-            return False
-        if (
-            activity.kind == "quiz"
-            and module.completion_rule == CompletionRule.QUIZ_PASSED
-            and not progress.done[activity.pk]
-        ):
-            return False
-    return True
+    return not activities_left(activities, progress)
 
 
 def next_step(module: Module, activities, progress: Progress):
-    """Where "continue" leads: the first activity not done, or else (when quizzes must be
-    passed) the first required quiz not passed yet; None when there is nothing left."""
+    """Where "continue" leads: the first activity not done, or else the first required
+    quiz not passed yet; None when there is nothing left."""
     step = next((a for a in activities if a.pk not in progress.done), None)
-    if step is None and module.completion_rule == CompletionRule.QUIZ_PASSED:
-        step = next(
-            (
-                a
-                for a in activities
-                if a.required and a.kind == ActivityKind.QUIZ and not progress.done.get(a.pk)
-            ),
-            None,
-        )
+    if step is None:
+        step = next((a for a in activities if activity_state(a, progress) == "retry"), None)
     return step
+
+
+def path_required(items: list[CoopModule]) -> list[CoopModule]:
+    """The modules the whole-path certificate requires: the coop's recommended ones (the
+    ones shown as "Optional" or as not concerning the coop are not required)."""
+    return [item for item in items if item.status == ModuleStatus.RECOMMENDED]
 
 
 def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | None:

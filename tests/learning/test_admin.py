@@ -48,7 +48,6 @@ def module_data(**fields) -> dict:
         "concerns": [],
         "recommended_for": [],
         "audiences": ["locataire", "accedant"],
-        "completion_rule": "attempted",
         "cover_alt": "",
         "steps-TOTAL_FORMS": "0",
         "steps-INITIAL_FORMS": "0",
