@@ -12,6 +12,7 @@ admin.site.site_header = "Culture Coop' – administration technique"
 urlpatterns = [
     path("", include("coopculture.core.urls")),
     path("", include("coopculture.coops.urls.site")),
+    path("", include("coopculture.learning.urls.site")),
     path("compte/", include("allauth.urls")),
     path("c/<slug:coop_slug>/", include("coopculture.kit.urls.public")),
     path("l/", include("coopculture.kit.urls.short")),

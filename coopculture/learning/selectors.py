@@ -227,3 +227,80 @@ def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | N
         ),
         None,
     )
+
+
+# --- "Mon espace": a signed-in learner's coops, progress and certificates ------------------
+
+
+@dataclass
+class SpaceModule:
+    item: CoopModule
+    state: str  # new, started, completed
+    done: int
+    total: int
+
+
+@dataclass
+class LearnerSpace:
+    """One coop of a signed-in learner, as "Mon espace" shows it."""
+
+    coop: object
+    modules: list[SpaceModule]
+    required_total: int
+    required_done: int
+
+    @property
+    def path_certificate(self) -> bool:
+        return bool(self.required_total) and self.required_done == self.required_total
+
+    @property
+    def completed(self) -> list[SpaceModule]:
+        return [m for m in self.modules if m.state == "completed"]
+
+
+def learner_spaces(*, user, learner_key=None) -> list[LearnerSpace]:
+    """The coops where `user` is a member or has learnt (signed in), by name, each with
+    its modules (those that concern the coop, and any other one started) and where the
+    learner stands. Two queries, then three per coop."""
+    from django_scopes import scopes_disabled
+
+    from coopculture.coops.models import Coop
+    from coopculture.coops.scoping import coop_scope
+    from coopculture.members.selectors import member_coop_ids
+
+    if user is None or not user.is_authenticated:
+        return []
+    with scopes_disabled():  # the person's own progress, wherever it was made
+        learnt = set(
+            LearningEvent.objects.filter(user=user).values_list("coop_id", flat=True).distinct()
+        )
+    coop_ids = learnt | member_coop_ids(user=user)
+    spaces = []
+    for coop in Coop.objects.filter(pk__in=coop_ids, is_active=True).order_by("name"):
+        with coop_scope(coop):
+            items = coop_module_list(coop=coop, with_steps=True)
+            progress = learner_progress(coop=coop, learner_key=learner_key, user=user)
+        modules = []
+        for item in items:
+            state = progress.module_state(item.module)
+            if item.status == ModuleStatus.NOT_APPLICABLE and state == "new":
+                continue
+            steps = list(item.module.steps.all())
+            modules.append(
+                SpaceModule(
+                    item=item,
+                    state=state,
+                    done=sum(activity_state(a, progress) == "done" for a in steps),
+                    total=len(steps),
+                )
+            )
+        required = path_required(items)
+        spaces.append(
+            LearnerSpace(
+                coop=coop,
+                modules=modules,
+                required_total=len(required),
+                required_done=sum(i.module.pk in progress.completed for i in required),
+            )
+        )
+    return spaces
