@@ -55,7 +55,7 @@ def _lang() -> str:
 @require_safe
 def leaflet(request, coop_slug, module_slug, position):
     coop = request.coop
-    filename, pdf = leaflets.leaflet_pdf(
+    filename, pdf, fingerprint = leaflets.leaflet_pdf_cached(
         coop=coop,
         module_slug=module_slug,
         position=position,
@@ -64,7 +64,9 @@ def leaflet(request, coop_slug, module_slug, position):
         ),
         lang=_lang(),
     )
-    return pdf_response(pdf, filename)
+    response = pdf_response(pdf, filename)
+    response["ETag"] = f'"{fingerprint}"'
+    return response
 
 
 # --- Attendance certificates ------------------------------------------------------------
