@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from coopculture.learning.models import (
     Activity,
@@ -35,6 +36,13 @@ class CoopModule:
     highlight_position: int = 0
     note: str = ""
     setting: CoopModuleSetting | None = None
+    coop_name: str = ""
+
+    @property
+    def note_sentence(self) -> str:
+        """The coop's note as a whole sentence: notes are written to follow "Chez <coop>, …"
+        (the staff form says so), so one that starts in lower case gets that start."""
+        return note_sentence(self.note, self.coop_name)
 
     @property
     def status_label(self) -> str:
@@ -49,6 +57,14 @@ class CoopModule:
             self.module.position,
             self.module.pk,
         )
+
+
+def note_sentence(note: str, coop_name: str) -> str:
+    text = (note or "").strip()
+    first = next((c for c in text if c.isalpha()), "")
+    if not first or not first.islower() or not coop_name:
+        return text
+    return _("At %(name)s, %(note)s") % {"name": coop_name, "note": text}
 
 
 def _published_modules():
@@ -80,6 +96,7 @@ def coop_module_list(
                 highlight_position=setting.highlight_position if setting else 0,
                 note=setting.note if setting else "",
                 setting=setting,
+                coop_name=coop.name,
             )
         )
     return sorted(items, key=lambda item: item.sort_key)
@@ -115,6 +132,7 @@ def access_coop_module(*, coop, slug: str, include_drafts: bool = False) -> Coop
         highlight_position=setting.highlight_position if setting else 0,
         note=setting.note if setting else "",
         setting=setting,
+        coop_name=coop.name,
     )
 
 

@@ -189,7 +189,7 @@ def module_detail(request, coop_slug, module_slug):
             "complete": module.pk in progress.completed,
             "next_step": selectors.next_step(module, activities, progress),
             "done_count": sum(s["state"] == "done" for s in steps),
-            "note_html": markdown_to_html(item.note) if item.note else "",
+            "note_html": markdown_to_html(item.note_sentence) if item.note else "",
             "reason": (
                 _not_applicable_reason(item, request.coop)
                 if item.status == ModuleStatus.NOT_APPLICABLE
