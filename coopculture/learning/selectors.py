@@ -83,8 +83,13 @@ def coop_module_list(
             Prefetch("steps", queryset=Activity.objects.order_by("position"))
         )
     settings_by_module = {s.module_id: s for s in CoopModuleSetting.objects.filter(coop=coop)}
+    return _coop_items(coop, modules.order_by("position", "id"), settings_by_module)
+
+
+def _coop_items(coop, modules, settings_by_module) -> list[CoopModule]:
+    """`modules` as `coop` shows them, given its settings by module id (no query)."""
     items = []
-    for module in modules.order_by("position", "id"):
+    for module in modules:
         default = module.default_status_for(coop.activities)
         setting = settings_by_module.get(module.pk)
         items.append(
@@ -165,12 +170,17 @@ def learner_progress(*, coop, learner_key, user=None) -> Progress:
     who = Q(learner_key=learner_key) if learner_key else Q(pk__in=[])
     if user is not None and user.is_authenticated:
         who |= Q(user=user)
-    progress = Progress()
     rows = (
         LearningEvent.objects.filter(who, coop=coop)
         .order_by("updated_at")
         .values_list("kind", "module_id", "activity_id", "passed", "score")
     )
+    return _progress_from(rows)
+
+
+def _progress_from(rows) -> Progress:
+    """Progress from event rows (kind, module id, activity id, passed, score), oldest first."""
+    progress = Progress()
     for kind, module_id, activity_id, passed, score in rows:
         if kind == EventKind.MODULE_STARTED:
             progress.started.add(module_id)
@@ -279,32 +289,47 @@ class LearnerSpace:
 def learner_spaces(*, user, learner_key=None) -> list[LearnerSpace]:
     """The coops where `user` is a member or has learnt (signed in), by name, each with
     its modules (those that concern the coop, and any other one started) and where the
-    learner stands. Two queries, then three per coop."""
+    learner stands. A fixed number of queries, however many coops."""
     from django_scopes import scopes_disabled
 
     from coopculture.coops.models import Coop
-    from coopculture.coops.scoping import coop_scope
     from coopculture.members.selectors import member_coop_ids
 
     if user is None or not user.is_authenticated:
         return []
-    with scopes_disabled():  # the person's own progress, wherever it was made
-        learnt = set(
-            LearningEvent.objects.filter(user=user).values_list("coop_id", flat=True).distinct()
+    who = Q(user=user) | (Q(learner_key=learner_key) if learner_key else Q(pk__in=[]))
+    rows_by_coop: dict[int, list] = {}
+    with scopes_disabled():  # the person's own progress and records, wherever they are
+        for coop_id, *row in (
+            LearningEvent.objects.filter(who)
+            .order_by("updated_at")
+            .values_list("coop_id", "kind", "module_id", "activity_id", "passed", "score")
+        ):
+            rows_by_coop.setdefault(coop_id, []).append(row)
+        coops = list(
+            Coop.objects.filter(
+                pk__in=set(rows_by_coop) | member_coop_ids(user=user), is_active=True
+            ).order_by("name")
         )
-    coop_ids = learnt | member_coop_ids(user=user)
+        settings: dict[int, dict[int, CoopModuleSetting]] = {}
+        for setting in CoopModuleSetting.objects.filter(coop__in=coops):
+            settings.setdefault(setting.coop_id, {})[setting.module_id] = setting
+    modules = list(
+        _published_modules()
+        .prefetch_related(Prefetch("steps", queryset=Activity.objects.order_by("position")))
+        .order_by("position", "id")
+    )
     spaces = []
-    for coop in Coop.objects.filter(pk__in=coop_ids, is_active=True).order_by("name"):
-        with coop_scope(coop):
-            items = coop_module_list(coop=coop, with_steps=True)
-            progress = learner_progress(coop=coop, learner_key=learner_key, user=user)
-        modules = []
+    for coop in coops:
+        items = _coop_items(coop, modules, settings.get(coop.pk, {}))
+        progress = _progress_from(rows_by_coop.get(coop.pk, []))
+        rows = []
         for item in items:
             state = progress.module_state(item.module)
             if item.status == ModuleStatus.NOT_APPLICABLE and state == "new":
                 continue
             steps = list(item.module.steps.all())
-            modules.append(
+            rows.append(
                 SpaceModule(
                     item=item,
                     state=state,
@@ -316,7 +341,7 @@ def learner_spaces(*, user, learner_key=None) -> list[LearnerSpace]:
         spaces.append(
             LearnerSpace(
                 coop=coop,
-                modules=modules,
+                modules=rows,
                 required_total=len(required),
                 required_done=sum(i.module.pk in progress.completed for i in required),
             )

@@ -86,3 +86,28 @@ def test_someone_who_has_learnt_nowhere_is_sent_to_find_a_coop(coop, other_coop,
     assert "Vous n'avez encore suivi le parcours d'aucune coop avec ce compte." in html.replace(
         "&#x27;", "'"
     )
+
+
+def test_my_space_keeps_a_fixed_number_of_queries_however_many_coops(coop, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    module = make_module(kinds=("text", "quiz"))
+    lea = make_user("lea@example.org", password=None)
+    record(coop, module, learner_key=uuid.uuid4(), user=lea, passed=True)
+    client = client_for(lea)
+    client.get(reverse("spaces"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(reverse("spaces")).status_code == 200
+        return len(captured)
+
+    small = queries()
+    for n in range(4):
+        other = make_coop(f"coop-en-plus-{n}", name=f"Coop en plus {n}")
+        make_member(other, user=lea, email="lea@example.org")
+        record(other, make_module(kinds=("text",)), learner_key=uuid.uuid4(), user=lea, passed=True)
+    large = queries()
+    assert len(client.get(reverse("spaces")).context["learner_spaces"]) == 5
+    assert small == large <= 10, (small, large)
