@@ -8,7 +8,6 @@ import re
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress  # noqa: F401 (allauth is installed)
 
 from django.test import Client
 from django.urls import reverse
@@ -79,6 +78,27 @@ def test_the_scan_catches_tutoiement():
 
 def test_the_french_catalogue_says_vous():
     found = {text: tutoiement(text) for text in po_strings(CATALOGUE) if tutoiement(text)}
+    assert not found, found
+
+
+def french_literals():
+    """French text written in the code rather than the catalogue: the automations' default
+    emails (campaigns), templates' literal text, any accented string constant."""
+    for path in sorted((ROOT / "coopculture").rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            text = node.value if isinstance(node, ast.Constant) else None
+            if isinstance(text, str) and re.search(r"[éèàçêù]", text):
+                yield path, text
+    for path in sorted((ROOT / "coopculture").rglob("templates/**/*")):
+        if path.is_file() and path.suffix in {".html", ".txt"}:
+            source = path.read_text(encoding="utf-8")
+            yield path, re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}|<[^>]+>", " ", source, flags=re.S)
+
+
+def test_french_text_in_the_code_says_vous():
+    found = [(str(p.relative_to(ROOT)), t[:80]) for p, t in french_literals() if tutoiement(t)]
     assert not found, found
 
 
