@@ -2,16 +2,35 @@ from allauth.account.decorators import secure_admin_login
 
 from django.conf import settings
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
 from django.views.static import serve
 
-# The admin signs in through allauth (rate limits, two-step verification).
-admin.site.login = secure_admin_login(admin.site.login)
+
+def _admin_has_permission(request) -> bool:
+    """The technical staff, and the federation team that authors the learning path there
+    (coopculture.learning.admin.FederationAuthoring: the only models it may touch)."""
+    user = request.user
+    return user.is_active and (user.is_staff or getattr(user, "is_federation_staff", False))
+
+
+def _admin_login(request, extra_context=None):
+    """The admin signs in through allauth (rate limits, two-step verification); someone
+    already signed in with access goes straight to the admin."""
+    if request.user.is_authenticated and admin.site.has_permission(request):
+        return redirect("admin:index")
+    return _allauth_admin_login(request, extra_context=extra_context)
+
+
+_allauth_admin_login = secure_admin_login(admin.site.login)
+admin.site.has_permission = _admin_has_permission
+admin.site.login = _admin_login
 admin.site.site_header = "Culture Coop' – administration technique"
 
 urlpatterns = [
     path("", include("coopculture.core.urls")),
     path("", include("coopculture.coops.urls.site")),
+    path("", include("coopculture.learning.urls.site")),
     path("compte/", include("allauth.urls")),
     path("c/<slug:coop_slug>/", include("coopculture.kit.urls.public")),
     path("l/", include("coopculture.kit.urls.short")),

@@ -130,8 +130,8 @@ DEFAULT_TEXTS = {
         "preheader": "Ce qui change, pourquoi, et ce que nous faisons pour vous.",
         "body": (
             "Bonjour {first_name},\n\n"
-            "Nous vous devons une information importante sur votre future résidence, "
-            "{programme} : sa livraison, prévue le {previous_date}, est repoussée au "
+            "Nous vous devons une information importante sur votre futur logement "
+            "({programme}) : sa livraison, prévue le {previous_date}, est repoussée au "
             "{new_date}.\n\n"
             "La raison : {reason}\n\n"
             "Nous savons qu'un report bouscule vos projets : déménagement, préavis, "
@@ -153,7 +153,7 @@ DEFAULT_TEXTS = {
         "preheader": "Syndic, conseil syndical, AG de copropriété : qui fait quoi.",
         "body": (
             "Bonjour {first_name},\n\n"
-            "Votre résidence, {programme}, est livrée : bienvenue chez vous !\n\n"
+            "C'est fait : votre logement ({programme}) est livré. Bienvenue chez vous !\n\n"
             "Votre immeuble est maintenant une copropriété, et vous en êtes "
             "copropriétaire. Les décisions sur les parties communes (budget, entretien, "
             "travaux) se prennent ensemble, à l'assemblée générale de copropriété, au moins "

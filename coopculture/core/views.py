@@ -27,7 +27,20 @@ def bad_request(request, exception=None):
 
 @requires_csrf_token
 def permission_denied(request, exception=None):
-    return _error(request, "errors/403.html", 403)
+    """A refusal names its context: the federation's pages speak of the federation team,
+    a coop's pages of the role in that coop, anything else of the account."""
+    if request.path_info.startswith("/federation/"):
+        context = "federation"
+    elif getattr(request, "coop", None) is not None:
+        context = "coop"
+    else:
+        context = "site"
+    return render(
+        request,
+        "errors/403.html",
+        {"refusal": context, "refusing_coop": getattr(request, "coop", None)},
+        status=403,
+    )
 
 
 @requires_csrf_token

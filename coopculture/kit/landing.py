@@ -51,7 +51,7 @@ def landing_context(coop) -> dict:
                     kwargs={"coop_slug": coop.slug, "module_slug": item.module.slug},
                 ),
                 highlighted=item.highlighted,
-                note=item.note,
+                note=item.note_sentence,
             )
             for item in featured
         ],

@@ -1,8 +1,10 @@
 """Authoring of the learning path by the federation (Django admin, /federation/admin/).
 
 Only the federation's global content is registered: modules with their activities, and
-the glossary. Each coop's overlay (CoopModuleSetting) and the learners' events
-(LearningEvent) are coop-owned and scoped: they are not in the admin (ADR 0005).
+the glossary. The federation team (User.is_federation_staff) authors them without any
+Django permission of its own (FederationAuthoring); the rest of the admin stays technical.
+Each coop's overlay (CoopModuleSetting) and the learners' events (LearningEvent) are
+coop-owned and scoped: they are not in the admin (ADR 0005).
 """
 
 import inspect
@@ -34,6 +36,30 @@ CONTENT_SHAPES = inspect.cleandoc(content.__doc__.split("\n", 1)[1])
 def _activity_labels(codes) -> str:
     labels = dict(CoopActivity.choices)
     return ", ".join(str(labels.get(code, code)) for code in codes or [])
+
+
+def is_federation_author(request) -> bool:
+    user = request.user
+    return bool(user.is_authenticated and user.is_active and user.is_federation_staff)
+
+
+class FederationAuthoring:
+    """The federation team writes the learning path: every right on these models."""
+
+    def has_module_permission(self, request):
+        return is_federation_author(request) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_federation_author(request) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_federation_author(request) or super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_federation_author(request) or super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_federation_author(request) or super().has_delete_permission(request, obj)
 
 
 # --- Modules ------------------------------------------------------------------------------
@@ -79,7 +105,6 @@ class ModuleAdminForm(forms.ModelForm):
             "concerns",
             "recommended_for",
             "audiences",
-            "completion_rule",
             "cover_image",
             "cover_alt",
         ]
@@ -174,7 +199,7 @@ class ActivityAdminForm(forms.ModelForm):
         super()._post_clean()
 
 
-class ActivityInline(admin.StackedInline):
+class ActivityInline(FederationAuthoring, admin.StackedInline):
     model = Activity
     form = ActivityAdminForm
     extra = 0
@@ -184,7 +209,7 @@ class ActivityInline(admin.StackedInline):
 
 
 @admin.register(Module)
-class ModuleAdmin(admin.ModelAdmin):
+class ModuleAdmin(FederationAuthoring, admin.ModelAdmin):
     """The federation's modules. Publishing makes a module visible in every coop."""
 
     form = ModuleAdminForm
@@ -219,7 +244,6 @@ class ModuleAdmin(admin.ModelAdmin):
             },
         ),
         (_("Which coops it concerns"), {"fields": ["concerns", "recommended_for", "audiences"]}),
-        (_("Completion"), {"fields": ["completion_rule"]}),
         (_("Cover"), {"fields": ["cover_image", "cover_alt"]}),
         (_("History"), {"fields": ["created_at", "updated_at"]}),
     ]
@@ -330,7 +354,7 @@ class GlossaryTermAdminForm(forms.ModelForm):
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(admin.ModelAdmin):
+class GlossaryTermAdmin(FederationAuthoring, admin.ModelAdmin):
     form = GlossaryTermAdminForm
     list_display = ["term", "variants_display", "definition"]
     search_fields = ["term", "definition"]

@@ -6,7 +6,7 @@ A bundle is a folder, or a .zip of that folder (at its root or in one top folder
                    "glossary": [{"term", "slug", "definition", "variants"}],
                    "modules": [{"slug", "title", "summary", "duration_minutes", "position",
                                 "concerns", "recommended_for", "audiences",
-                                "completion_rule", "status", "cover_image", "cover_alt",
+                                "status", "cover_image", "cover_alt",
                                 "activities": [{"position", "kind", "title", "required",
                                                 "content", "media", "captions", "poster"}]}]}
     media/...     the posters, covers, captions (WebVTT) and videos it refers to
@@ -47,7 +47,6 @@ from coopculture.learning.models import (
     RESERVED_MODULE_SLUGS,
     Activity,
     Audience,
-    CompletionRule,
     GlossaryTerm,
     Module,
     PublicationStatus,
@@ -72,7 +71,6 @@ MODULE_FIELDS = (
     "concerns",
     "recommended_for",
     "audiences",
-    "completion_rule",
     "status",
     "cover_alt",
 )
@@ -481,9 +479,8 @@ def _check_module(v: _Validator, item, n: int, seen_slugs: dict) -> None:
     v.codes(item, "concerns", where, CoopActivity.values)
     v.codes(item, "recommended_for", where, CoopActivity.values)
     v.codes(item, "audiences", where, Audience.values)
-    v.choice(
-        item, "completion_rule", where, CompletionRule.values, default=CompletionRule.QUIZ_ATTEMPTED
-    )
+    # "completion_rule" (bundles exported before 2026-12) is ignored: a module is always
+    # complete once its required quizzes are passed (learning.selectors.module_is_complete).
     v.choice(item, "status", where, PublicationStatus.values, default=PublicationStatus.DRAFT)
     v.media(item, "cover_image", where, "image")
     v.text(item, "cover_alt", where, max_length=_max_length(Module, "cover_alt"), required=False)
@@ -717,7 +714,6 @@ def _module_values(item: dict, n: int) -> dict:
         "concerns": _codes(item.get("concerns", []), CoopActivity.values),
         "recommended_for": _codes(item.get("recommended_for", []), CoopActivity.values),
         "audiences": _codes(item.get("audiences", []), Audience.values),
-        "completion_rule": item.get("completion_rule", CompletionRule.QUIZ_ATTEMPTED),
         "status": item.get("status", PublicationStatus.DRAFT),
         "cover_alt": item.get("cover_alt", ""),
     }
@@ -953,7 +949,6 @@ def bundle_data(collector: _MediaCollector | None = None) -> dict:
                 "concerns": module.concerns or [],
                 "recommended_for": module.recommended_for or [],
                 "audiences": module.audiences or [],
-                "completion_rule": module.completion_rule,
                 "status": module.status,
                 "cover_image": collector.add(
                     module.cover_image, _("Module “%(slug)s”") % {"slug": module.slug}

@@ -2,10 +2,17 @@
 
 `leaflet_pdf` is the one way to build it; the kit reaches it through learning.api, with
 the link its QR code should carry (a tracked short link), the member view without one.
+The member download (`leaflet_pdf_cached`) is the same for every visitor: it is kept in
+the cache under a digest of everything it prints (the leaflet's content, the coop's
+branding and profile, the link, the language), so a change of either makes a new PDF at
+once and an unchanged one is rendered only once.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.http import Http404
 
 from coopculture.core import qr
@@ -97,3 +104,55 @@ def leaflet_pdf(
         ],
     )
     return f"plaquette-{source.module_slug}.pdf", pdf
+
+
+CACHE_TIMEOUT = 30 * 24 * 3600
+CACHE_VERSION = 1  # bump when the leaflet's templates or stylesheets change
+
+
+def _coop_branding(coop) -> list[str]:
+    """What of the coop a leaflet shows (its name, colour, logo, contact details, and the
+    activities that decide the examples' notices), plus its last change."""
+    return [
+        coop.name,
+        coop.safe_colour,
+        coop.logo.name if coop.logo else "",
+        coop.contact_phone,
+        coop.contact_email,
+        coop.postal_address,
+        coop.website,
+        json.dumps(sorted(coop.activities or [])),
+        str(coop.updated_at),
+    ]
+
+
+def leaflet_fingerprint(*, coop, source: LeafletSource, coop_url: str, lang: str) -> str:
+    parts = [
+        str(CACHE_VERSION),
+        source.module_slug,
+        source.module_title,
+        source.title,
+        json.dumps(source.content, sort_keys=True, ensure_ascii=False),
+        *_coop_branding(coop),
+        coop_url,
+        lang,
+    ]
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
+
+
+def leaflet_pdf_cached(
+    *, coop, module_slug: str, position: int | None, coop_url: str, lang: str = "fr"
+) -> tuple[str, bytes, str]:
+    """(file name, PDF, fingerprint) of the member download of a leaflet (no QR code): one
+    query to read the leaflet, then from the cache unless its content or the coop's
+    branding changed."""
+    item = selectors.access_coop_module(coop=coop, slug=module_slug)
+    source = _source(item, leaflet_activity(item, position))
+    fingerprint = leaflet_fingerprint(coop=coop, source=source, coop_url=coop_url, lang=lang)
+    key = f"learning-leaflet:{coop.pk}:{fingerprint}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached[0], cached[1], fingerprint
+    filename, pdf = leaflet_pdf(coop=coop, source=source, coop_url=coop_url, lang=lang)
+    cache.set(key, (filename, pdf), CACHE_TIMEOUT)
+    return filename, pdf, fingerprint

@@ -35,11 +35,6 @@ class ModuleStatus(models.TextChoices):
     NOT_APPLICABLE = "not_applicable", _("Does not concern the coop")
 
 
-class CompletionRule(models.TextChoices):
-    QUIZ_PASSED = "passed", _("Quizzes must be passed")
-    QUIZ_ATTEMPTED = "attempted", _("Quizzes must be attempted")
-
-
 # Words the learning URLs use after /parcours/: a module cannot take them as its slug.
 RESERVED_MODULE_SLUGS = frozenset({"glossaire", "documents", "attestation"})
 
@@ -76,12 +71,6 @@ class Module(TimeStampedModel):
     audiences = models.JSONField(_("audiences"), default=list, blank=True)
     cover_image = models.ImageField(_("cover image"), upload_to="learning/covers/", blank=True)
     cover_alt = models.CharField(_("cover image text alternative"), max_length=200, blank=True)
-    completion_rule = models.CharField(
-        _("completion rule"),
-        max_length=20,
-        choices=CompletionRule.choices,
-        default=CompletionRule.QUIZ_ATTEMPTED,
-    )
     status = models.CharField(
         _("status"),
         max_length=20,

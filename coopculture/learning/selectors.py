@@ -4,11 +4,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from coopculture.learning.models import (
     Activity,
     ActivityKind,
-    CompletionRule,
     CoopModuleSetting,
     EventKind,
     GlossaryTerm,
@@ -36,6 +36,13 @@ class CoopModule:
     highlight_position: int = 0
     note: str = ""
     setting: CoopModuleSetting | None = None
+    coop_name: str = ""
+
+    @property
+    def note_sentence(self) -> str:
+        """The coop's note as a whole sentence: notes are written to follow "Chez <coop>, …"
+        (the staff form says so), so one that starts in lower case gets that start."""
+        return note_sentence(self.note, self.coop_name)
 
     @property
     def status_label(self) -> str:
@@ -50,6 +57,14 @@ class CoopModule:
             self.module.position,
             self.module.pk,
         )
+
+
+def note_sentence(note: str, coop_name: str) -> str:
+    text = (note or "").strip()
+    first = next((c for c in text if c.isalpha()), "")
+    if not first or not first.islower() or not coop_name:
+        return text
+    return _("At %(name)s, %(note)s") % {"name": coop_name, "note": text}
 
 
 def _published_modules():
@@ -68,8 +83,13 @@ def coop_module_list(
             Prefetch("steps", queryset=Activity.objects.order_by("position"))
         )
     settings_by_module = {s.module_id: s for s in CoopModuleSetting.objects.filter(coop=coop)}
+    return _coop_items(coop, modules.order_by("position", "id"), settings_by_module)
+
+
+def _coop_items(coop, modules, settings_by_module) -> list[CoopModule]:
+    """`modules` as `coop` shows them, given its settings by module id (no query)."""
     items = []
-    for module in modules.order_by("position", "id"):
+    for module in modules:
         default = module.default_status_for(coop.activities)
         setting = settings_by_module.get(module.pk)
         items.append(
@@ -81,6 +101,7 @@ def coop_module_list(
                 highlight_position=setting.highlight_position if setting else 0,
                 note=setting.note if setting else "",
                 setting=setting,
+                coop_name=coop.name,
             )
         )
     return sorted(items, key=lambda item: item.sort_key)
@@ -116,6 +137,7 @@ def access_coop_module(*, coop, slug: str, include_drafts: bool = False) -> Coop
         highlight_position=setting.highlight_position if setting else 0,
         note=setting.note if setting else "",
         setting=setting,
+        coop_name=coop.name,
     )
 
 
@@ -130,6 +152,7 @@ class Progress:
     started: set[int] = field(default_factory=set)
     completed: set[int] = field(default_factory=set)
     done: dict[int, bool | None] = field(default_factory=dict)  # activity id -> passed
+    scores: dict[int, int | None] = field(default_factory=dict)  # activity id -> best score
     last_module_id: int | None = None
 
     def is_done(self, activity: Activity) -> bool:
@@ -147,54 +170,76 @@ def learner_progress(*, coop, learner_key, user=None) -> Progress:
     who = Q(learner_key=learner_key) if learner_key else Q(pk__in=[])
     if user is not None and user.is_authenticated:
         who |= Q(user=user)
-    progress = Progress()
     rows = (
         LearningEvent.objects.filter(who, coop=coop)
         .order_by("updated_at")
-        .values_list("kind", "module_id", "activity_id", "passed")
+        .values_list("kind", "module_id", "activity_id", "passed", "score")
     )
-    for kind, module_id, activity_id, passed in rows:
+    return _progress_from(rows)
+
+
+def _progress_from(rows) -> Progress:
+    """Progress from event rows (kind, module id, activity id, passed, score), oldest first."""
+    progress = Progress()
+    for kind, module_id, activity_id, passed, score in rows:
         if kind == EventKind.MODULE_STARTED:
             progress.started.add(module_id)
             progress.last_module_id = module_id
         elif kind == EventKind.MODULE_COMPLETED:
             progress.completed.add(module_id)
         elif kind == EventKind.ACTIVITY_DONE:
-            # Passed on any device counts as passed.
+            # Passed on any device counts as passed; the best score is kept.
             progress.done[activity_id] = progress.done.get(activity_id) or passed
+            best = progress.scores.get(activity_id)
+            if score is not None and (best is None or score > best):
+                progress.scores[activity_id] = score
             progress.last_module_id = module_id
     return progress
 
 
+# --- Completion: the one definition ---------------------------------------------------------
+# A module is complete when every required activity is done and every required quiz is
+# PASSED (its pass mark reached; a survey always passes). Games count once played. The
+# MODULE_COMPLETED event is recorded (services.learning_record_activity) only when this
+# holds, so every figure that counts completions (staff, kit, campaigns) agrees with it.
+
+
+def must_pass(activity: Activity) -> bool:
+    """Whether `activity` must be passed, not only done, for its module to be complete."""
+    return activity.required and activity.kind == ActivityKind.QUIZ
+
+
+def activity_state(activity: Activity, progress: Progress) -> str:
+    """ "todo" (never done), "retry" (a quiz that must be passed and is not yet) or "done"."""
+    if activity.pk not in progress.done:
+        return "todo"
+    if must_pass(activity) and not progress.done[activity.pk]:
+        return "retry"
+    return "done"
+
+
+def activities_left(activities, progress: Progress) -> list[Activity]:
+    """The required activities that still stand between the learner and completion."""
+    return [a for a in activities if a.required and activity_state(a, progress) != "done"]
+
+
 def module_is_complete(module: Module, activities, progress: Progress) -> bool:
-    for activity in activities:
-        if not activity.required:
-            continue
-        if activity.pk not in progress.done:
-            return False
-        if (
-            activity.kind == "quiz"
-            and module.completion_rule == CompletionRule.QUIZ_PASSED
-            and not progress.done[activity.pk]
-        ):
-            return False
-    return True
+    return not activities_left(activities, progress)
 
 
 def next_step(module: Module, activities, progress: Progress):
-    """Where "continue" leads: the first activity not done, or else (when quizzes must be
-    passed) the first required quiz not passed yet; None when there is nothing left."""
+    """Where "continue" leads: the first activity not done, or else the first required
+    quiz not passed yet; None when there is nothing left."""
     step = next((a for a in activities if a.pk not in progress.done), None)
-    if step is None and module.completion_rule == CompletionRule.QUIZ_PASSED:
-        step = next(
-            (
-                a
-                for a in activities
-                if a.required and a.kind == ActivityKind.QUIZ and not progress.done.get(a.pk)
-            ),
-            None,
-        )
+    if step is None:
+        step = next((a for a in activities if activity_state(a, progress) == "retry"), None)
     return step
+
+
+def path_required(items: list[CoopModule]) -> list[CoopModule]:
+    """The modules the whole-path certificate requires: the coop's recommended ones (the
+    ones shown as "Optional" or as not concerning the coop are not required)."""
+    return [item for item in items if item.status == ModuleStatus.RECOMMENDED]
 
 
 def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | None:
@@ -210,3 +255,95 @@ def resume_module(items: list[CoopModule], progress: Progress) -> CoopModule | N
         ),
         None,
     )
+
+
+# --- "Mon espace": a signed-in learner's coops, progress and certificates ------------------
+
+
+@dataclass
+class SpaceModule:
+    item: CoopModule
+    state: str  # new, started, completed
+    done: int
+    total: int
+
+
+@dataclass
+class LearnerSpace:
+    """One coop of a signed-in learner, as "Mon espace" shows it."""
+
+    coop: object
+    modules: list[SpaceModule]
+    required_total: int
+    required_done: int
+
+    @property
+    def path_certificate(self) -> bool:
+        return bool(self.required_total) and self.required_done == self.required_total
+
+    @property
+    def completed(self) -> list[SpaceModule]:
+        return [m for m in self.modules if m.state == "completed"]
+
+
+def learner_spaces(*, user, learner_key=None) -> list[LearnerSpace]:
+    """The coops where `user` is a member or has learnt (signed in), by name, each with
+    its modules (those that concern the coop, and any other one started) and where the
+    learner stands. A fixed number of queries, however many coops."""
+    from django_scopes import scopes_disabled
+
+    from coopculture.coops.models import Coop
+    from coopculture.members.selectors import member_coop_ids
+
+    if user is None or not user.is_authenticated:
+        return []
+    who = Q(user=user) | (Q(learner_key=learner_key) if learner_key else Q(pk__in=[]))
+    rows_by_coop: dict[int, list] = {}
+    with scopes_disabled():  # the person's own progress and records, wherever they are
+        for coop_id, *row in (
+            LearningEvent.objects.filter(who)
+            .order_by("updated_at")
+            .values_list("coop_id", "kind", "module_id", "activity_id", "passed", "score")
+        ):
+            rows_by_coop.setdefault(coop_id, []).append(row)
+        coops = list(
+            Coop.objects.filter(
+                pk__in=set(rows_by_coop) | member_coop_ids(user=user), is_active=True
+            ).order_by("name")
+        )
+        settings: dict[int, dict[int, CoopModuleSetting]] = {}
+        for setting in CoopModuleSetting.objects.filter(coop__in=coops):
+            settings.setdefault(setting.coop_id, {})[setting.module_id] = setting
+    modules = list(
+        _published_modules()
+        .prefetch_related(Prefetch("steps", queryset=Activity.objects.order_by("position")))
+        .order_by("position", "id")
+    )
+    spaces = []
+    for coop in coops:
+        items = _coop_items(coop, modules, settings.get(coop.pk, {}))
+        progress = _progress_from(rows_by_coop.get(coop.pk, []))
+        rows = []
+        for item in items:
+            state = progress.module_state(item.module)
+            if item.status == ModuleStatus.NOT_APPLICABLE and state == "new":
+                continue
+            steps = list(item.module.steps.all())
+            rows.append(
+                SpaceModule(
+                    item=item,
+                    state=state,
+                    done=sum(activity_state(a, progress) == "done" for a in steps),
+                    total=len(steps),
+                )
+            )
+        required = path_required(items)
+        spaces.append(
+            LearnerSpace(
+                coop=coop,
+                modules=rows,
+                required_total=len(required),
+                required_done=sum(i.module.pk in progress.completed for i in required),
+            )
+        )
+    return spaces

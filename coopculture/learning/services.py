@@ -63,7 +63,7 @@ def learning_record_activity(
     channel: str = "",
 ) -> bool:
     """Mark `activity` done (keeping the best result); returns True if this completed
-    its module just now."""
+    its module just now (selectors.module_is_complete: required quizzes passed)."""
     module = activity.module
     learning_start_module(
         coop=coop, learner_key=learner_key, user=user, module=module, channel=channel

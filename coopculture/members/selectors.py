@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from django_scopes import scopes_disabled
+
 from django.db.models import (
     Case,
     CharField,
@@ -220,3 +222,16 @@ def access_import(*, coop, public_id) -> MemberImport:
     if job is None:
         raise Http404
     return job
+
+
+def member_coop_ids(*, user) -> set[int]:
+    """The coops where `user`'s account is a member record (their own records only: hence
+    the unscoped read, the same person seeing where they belong)."""
+    if user is None or not user.is_authenticated:
+        return set()
+    with scopes_disabled():
+        return set(
+            Member.objects.filter(user=user, anonymised_at__isnull=True).values_list(
+                "coop_id", flat=True
+            )
+        )

@@ -140,7 +140,7 @@ def test_delivery_postponed_tells_the_new_date_and_the_reason_once(
         "Villa Garance : la livraison est repoussée au mardi 15 juin 2027"
     )
     assert (
-        "Villa Garance : sa livraison, prévue le lundi 1 février 2027, "
+        "votre futur logement (Villa Garance) : sa livraison, prévue le lundi 1 février 2027, "
         "est repoussée au mardi 15 juin 2027" in plain(" ".join(text.split()))
     )
     assert "Les intempéries de l'hiver ont arrêté le chantier six semaines." in text
@@ -165,7 +165,8 @@ def test_delivered_buyers_become_co_owners_once_and_psla_buyers_wait(coop, demo_
     [message] = smtp_mailers.wait_for(1)
     assert message["To"] == owner.email
     text = smtp_mailers.text_of(message)
-    assert "Votre résidence, Les Terrasses du Moulin, est livrée : bienvenue" in plain(text)
+    assert "votre logement (Les Terrasses du Moulin) est livré. Bienvenue" in plain(text)
+    assert "résidence, Les Terrasses" not in plain(text)
     assert "Syndic, syndicat, conseil syndical : ne plus confondre" in plain(text)
     assert "Les mots de la copro expliqués simplement" in text  # the leaflet
     assert cycle(coop)["automations"] == 0

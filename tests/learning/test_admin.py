@@ -48,7 +48,6 @@ def module_data(**fields) -> dict:
         "concerns": [],
         "recommended_for": [],
         "audiences": ["locataire", "accedant"],
-        "completion_rule": "attempted",
         "cover_alt": "",
         "steps-TOTAL_FORMS": "0",
         "steps-INITIAL_FORMS": "0",
@@ -265,7 +264,12 @@ def test_coop_owned_rows_are_not_in_the_admin():
 
 
 def test_coop_staff_without_admin_access_cannot_author(coop, users, client_for):
-    for actor in ("federation", "admin", "editor"):
+    """Coop teams cannot; the federation team can (tests/test_federation_access.py)."""
+    assert (
+        client_for(users["federation"]).get(reverse("admin:learning_module_changelist")).status_code
+        == 200
+    )
+    for actor in ("admin", "editor"):
         response = client_for(users[actor]).get(reverse("admin:learning_module_changelist"))
         assert response.status_code == 302, actor
         assert "/login/" in response["Location"]

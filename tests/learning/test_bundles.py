@@ -90,7 +90,7 @@ def module(slug, position, activities, **fields):
         "concerns": [],
         "recommended_for": [],
         "audiences": ["locataire"],
-        "completion_rule": "attempted",
+        "completion_rule": "attempted",  # bundles of before 2026-12: ignored
         "status": "published",
         "cover_image": "",
         "cover_alt": "",
@@ -165,7 +165,6 @@ def snapshot() -> dict:
                     "concerns",
                     "recommended_for",
                     "audiences",
-                    "completion_rule",
                     "status",
                     "cover_alt",
                 )

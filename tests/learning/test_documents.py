@@ -426,3 +426,59 @@ def test_no_parcours_certificate_without_any_module(coop, client_for):
     response = client.post(certificate_url(coop), {"name": "Léa"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+
+
+# --- Leaflet cache --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def renders(monkeypatch):
+    """Counts the real leaflet renders (WeasyPrint still runs: the PDFs are real)."""
+    from coopculture.learning import leaflets
+
+    calls = []
+    real = leaflets.render_pdf
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs.get("title"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(leaflets, "render_pdf", counting)
+    return calls
+
+
+def test_an_unchanged_leaflet_is_rendered_once_then_served_from_the_cache(
+    branded_coop, other_coop, module, client, renders
+):
+    first = client.get(leaflet_url(branded_coop, module))
+    second = client.get(leaflet_url(branded_coop, module))
+    assert first.status_code == second.status_code == 200
+    assert second["Content-Type"] == "application/pdf"
+    assert len(renders) == 1
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    # Another coop's copy carries its own brand: its own render.
+    other = client.get(leaflet_url(other_coop, module))
+    assert len(renders) == 2
+    assert "Coop B" in text_of(other.content) and "Coop A" not in text_of(other.content)
+
+
+def test_a_change_of_the_leaflet_or_of_the_coops_branding_makes_a_new_pdf(
+    branded_coop, module, client, renders
+):
+    client.get(leaflet_url(branded_coop, module))
+    Activity.objects.filter(module=module, kind="leaflet").update(
+        content={**LEAFLET, "intro": "Un texte revu par la fédération."}
+    )
+    revised = client.get(leaflet_url(branded_coop, module))
+    assert len(renders) == 2
+    assert "Un texte revu par la fédération." in text_of(revised.content)
+
+    with scopes_disabled():
+        branded_coop.contact_phone = "01 99 00 56 78"
+        branded_coop.save()
+    rebranded = client.get(leaflet_url(branded_coop, module))
+    assert len(renders) == 3
+    assert "01 99 00 56 78" in text_of(rebranded.content)
+    client.get(leaflet_url(branded_coop, module))
+    assert len(renders) == 3

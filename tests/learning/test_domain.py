@@ -10,7 +10,6 @@ from coopculture.learning import services
 from coopculture.learning.content import content_errors
 from coopculture.learning.grading import grade_game, grade_quiz
 from coopculture.learning.models import (
-    CompletionRule,
     CoopModuleSetting,
     EventKind,
     LearningEvent,
@@ -140,7 +139,8 @@ def test_a_module_completes_when_its_required_activities_are_done(coop):
     leaflet.save()
     key = uuid.uuid4()
     assert _record(coop, key, text) is False
-    assert _record(coop, key, quiz, score=0, passed=False) is True  # attempted is enough
+    assert _record(coop, key, quiz, score=0, passed=False) is False  # attempted is not enough
+    assert _record(coop, key, quiz, score=100, passed=True) is True
     assert _record(coop, key, quiz, score=100, passed=True) is False  # already complete
     with coop_scope(coop):
         progress = learner_progress(coop=coop, learner_key=key)
@@ -149,12 +149,16 @@ def test_a_module_completes_when_its_required_activities_are_done(coop):
 
 
 @pytest.mark.django_db
-def test_a_module_that_requires_passing_waits_for_a_passed_quiz(coop):
-    module = make_module(kinds=("quiz",), completion_rule=CompletionRule.QUIZ_PASSED)
-    [quiz] = module.steps.all()
+def test_a_module_waits_for_a_passed_quiz_but_not_for_an_optional_one_or_a_game(coop):
+    module = make_module(kinds=("quiz", "game", "quiz"))
+    quiz, game, optional_quiz = module.steps.order_by("position")
+    optional_quiz.required = False
+    optional_quiz.save()
     key = uuid.uuid4()
     assert _record(coop, key, quiz, score=0, passed=False) is False
-    assert _record(coop, key, quiz, score=100, passed=True) is True
+    assert _record(coop, key, game, score=50, passed=False) is False
+    assert _record(coop, key, optional_quiz, score=0, passed=False) is False
+    assert _record(coop, key, quiz, score=50, passed=True) is True
 
 
 @pytest.mark.django_db

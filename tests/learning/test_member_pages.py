@@ -1,6 +1,7 @@
 """The member-facing learning pages: the coop's parcours home, module and activity pages,
 the glossary, and what each coop's adaptation changes on them."""
 
+import html
 import re
 
 import pytest
@@ -332,3 +333,39 @@ def test_the_pages_answer_404_for_an_unknown_coop(client, coop):
     module = make_module()
     assert client.get(f"/c/inconnue/parcours/{module.slug}/").status_code == 404
     assert client.get("/c/inconnue/parcours/").status_code == 404
+
+
+def test_a_note_written_after_chez_coop_reads_as_a_sentence_on_the_module_and_landing_pages(
+    client, coop
+):
+    """The staff form asks for what follows "Chez <coop>, …": a note in lower case is shown
+    with that start, on the module page and on the coop's landing page alike; a note that
+    is already a sentence is shown as it is."""
+    module = make_module(title="Qui décide dans la coop ?")
+    other = make_module(title="Acheter en VEFA")
+    with scopes_disabled():
+        CoopModuleSetting.objects.create(
+            coop=coop, module=module, note="une permanence a lieu chaque mardi."
+        )
+        CoopModuleSetting.objects.create(
+            coop=coop, module=other, note="Nos conseillers vous reçoivent sur rendez-vous."
+        )
+    expected = "Chez Coop A, une permanence a lieu chaque mardi."
+    page = client.get(module_url(coop, module)).content.decode()
+    note = page[page.index('class="coop-note"') : page.index("</section>", page.index("coop-note"))]
+    assert expected in note
+    assert "Le mot de Coop A" in note
+    landing = html.unescape(client.get(f"/c/{coop.slug}/").content.decode())
+    assert expected in landing
+    assert "Nos conseillers vous reçoivent sur rendez-vous." in landing
+    assert "Chez Coop A, Nos" not in landing and "Chez Coop A, nos" not in landing
+    assert ">une permanence" not in landing
+
+
+def test_the_not_applicable_notice_does_not_repeat_itself(client, coop):
+    module = make_module(concerns=["gestion_locative"])
+    page = client.get(module_url(coop, module)).content.decode()
+    notice = page[page.index("notice--elsewhere") :]
+    notice = notice[: notice.index("</div>")]
+    assert notice.count("Ce module") == 1
+    assert "Il porte sur une activité que votre coop n" in notice

@@ -13,7 +13,6 @@ from django.urls import reverse
 
 from coopculture.learning.models import (
     Activity,
-    CompletionRule,
     EventKind,
     LearningEvent,
 )
@@ -112,14 +111,15 @@ def test_a_get_on_an_activity_records_nothing(client, coop):
 # --- Quizzes ---------------------------------------------------------------------------------
 
 
-def test_wrong_answers_are_an_attempt_that_completes_an_attempted_rule_module(client, coop):
-    """Completion rule "attempted": a failed quiz still completes the module."""
-    module = make_module(kinds=("quiz",), completion_rule=CompletionRule.QUIZ_ATTEMPTED)
+def test_a_failed_quiz_reads_to_do_again_with_its_score_and_completes_nothing(client, coop):
+    """The pass mark counts: a failed quiz is an attempt, shown "à refaire" with the score
+    and a way to try again, never "Terminé"; no completion, no certificate."""
+    module = make_module(kinds=("quiz",))
     response = client.post(activity_url(coop, module, 1), WRONG_QUIZ)
     assert response.status_code == 302
     [done] = events(kind=EventKind.ACTIVITY_DONE)
     assert (done.score, done.passed) == (0, False)
-    assert len(events(kind=EventKind.MODULE_COMPLETED)) == 1
+    assert events(kind=EventKind.MODULE_COMPLETED) == []
 
     result = client.get(result_url(coop, module, 1))
     html = result.content.decode()
@@ -131,11 +131,32 @@ def test_wrong_answers_are_an_attempt_that_completes_an_attempted_rule_module(cl
     assert "Oui." in html and "Non." in html  # the explanations
     assert f'href="{activity_url(coop, module, 1)}"' in html  # try again
 
+    page = client.get(module_url(coop, module)).content.decode().replace("\xa0", " ")
+    status = re.search(r'<span class="activity-status[^"]*">(.*?)</span>\s*</span>', page, re.S)
+    assert "À refaire : score 0 %, pas encore réussi" in status.group(1)
+    assert "Terminé" not in status.group(1)
+    assert f'href="{activity_url(coop, module, 1)}">Réessayer' in page
+    assert "Vous avez terminé ce module" not in page
+    assert "0 sur 1 activité terminée" in page
+    activity = client.get(activity_url(coop, module, 1)).content.decode().replace("\xa0", " ")
+    assert "À refaire." in activity and "Votre meilleur score est 0 %" in activity
+    assert "Vous avez fait cette activité" not in activity
+
+    certificate = reverse(
+        "learning_documents:certificate-module",
+        kwargs={"coop_slug": coop.slug, "module_slug": module.slug},
+    )
+    refused = client.post(certificate, {"name": "Camille Martin"})
+    assert refused["Content-Type"].startswith("text/html")
+    assert refused.context["earned"] is False
+    parcours = reverse("learning_documents:certificate-parcours", kwargs={"coop_slug": coop.slug})
+    assert client.post(parcours, {"name": "Camille Martin"}).context["earned"] is False
+
 
 def test_a_module_that_requires_passing_waits_for_right_answers(client, coop):
-    """Completion rule "passed": a failed quiz does not complete; passing it later does, and
-    the better result is kept."""
-    module = make_module(kinds=("text", "quiz"), completion_rule=CompletionRule.QUIZ_PASSED)
+    """A failed quiz does not complete; passing it later does, and the better result is
+    kept."""
+    module = make_module(kinds=("text", "quiz"))
     client.post(activity_url(coop, module, 1))
     client.post(activity_url(coop, module, 2), WRONG_QUIZ)
     assert events(kind=EventKind.MODULE_COMPLETED) == []
@@ -191,7 +212,7 @@ def test_a_multiple_choice_question_uses_checkboxes_and_needs_every_right_choice
 
 
 def test_a_survey_has_no_right_answers_and_shows_the_answers_back(client, coop):
-    module = make_module(kinds=("quiz",), completion_rule=CompletionRule.QUIZ_PASSED)
+    module = make_module(kinds=("quiz",))
     Activity.objects.filter(module=module).update(
         content={
             "pass_mark": 0,

@@ -67,7 +67,11 @@ def grow(coop, modules, *, learner_key, user) -> None:
         for module in extra:
             for activity in module.steps.all():
                 services.learning_record_activity(
-                    coop=coop, learner_key=learner_key, user=user, activity=activity
+                    coop=coop,
+                    learner_key=learner_key,
+                    user=user,
+                    activity=activity,
+                    passed=True,  # quizzes passed: the modules complete
                 )
         # Someone else's progress too.
         for activity in extra[0].steps.all():

@@ -4,6 +4,5 @@ from coopculture.coops.views import invitations, public
 
 urlpatterns = [
     path("", public.home, name="home"),
-    path("mon-espace/", public.spaces, name="spaces"),
     path("invitation/<str:token>/", invitations.accept, name="invitation-accept"),
 ]

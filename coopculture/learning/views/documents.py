@@ -18,13 +18,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from coopculture.core.pdf import pdf_response, render_pdf
 from coopculture.learning import leaflets, learners, selectors
 from coopculture.learning.forms_documents import CertificateNameForm
-from coopculture.learning.models import (
-    ActivityKind,
-    CompletionRule,
-    EventKind,
-    LearningEvent,
-    ModuleStatus,
-)
+from coopculture.learning.models import EventKind, LearningEvent
 
 # --- Reads ------------------------------------------------------------------------------
 
@@ -52,21 +46,6 @@ def _learner(request):
     return learner_key, progress
 
 
-def _activities_left(module, progress) -> list:
-    """Required activities not done yet (or a quiz not passed when passing is required)."""
-    left = []
-    for activity in module.steps.all():
-        if not activity.required:
-            continue
-        if activity.pk not in progress.done or (
-            activity.kind == ActivityKind.QUIZ
-            and module.completion_rule == CompletionRule.QUIZ_PASSED
-            and not progress.done[activity.pk]
-        ):
-            left.append(activity)
-    return left
-
-
 def _lang() -> str:
     return (get_language() or "fr").split("-")[0]
 
@@ -77,7 +56,7 @@ def _lang() -> str:
 @require_safe
 def leaflet(request, coop_slug, module_slug, position):
     coop = request.coop
-    filename, pdf = leaflets.leaflet_pdf(
+    filename, pdf, fingerprint = leaflets.leaflet_pdf_cached(
         coop=coop,
         module_slug=module_slug,
         position=position,
@@ -86,7 +65,9 @@ def leaflet(request, coop_slug, module_slug, position):
         + reverse("learning:home", kwargs={"coop_slug": coop.slug}),
         lang=_lang(),
     )
-    return pdf_response(pdf, filename)
+    response = pdf_response(pdf, filename)
+    response["ETag"] = f'"{fingerprint}"'
+    return response
 
 
 # --- Attendance certificates ------------------------------------------------------------
@@ -140,7 +121,14 @@ def certificate_module(request, coop_slug, module_slug):
                 **context,
                 "earned": False,
                 "started": module.pk in progress.started,
-                "activities_left": _activities_left(module, progress),
+                "activities_left": [
+                    {
+                        "activity": activity,
+                        "state": selectors.activity_state(activity, progress),
+                        "score": progress.scores.get(activity.pk),
+                    }
+                    for activity in selectors.activities_left(module.steps.all(), progress)
+                ],
             },
         )
     form = CertificateNameForm(request.POST if request.method == "POST" else None)
@@ -162,7 +150,7 @@ def certificate_parcours(request, coop_slug):
         selectors.coop_module_list(coop=coop),
         key=lambda item: (item.module.position, item.module.pk),
     )
-    required = [item for item in items if item.status != ModuleStatus.NOT_APPLICABLE]
+    required = selectors.path_required(items)
     missing = [item for item in required if item.module.pk not in progress.completed]
     context = {"page_title": _("Attendance certificate: the Culture Coop' learning path")}
     if not required or missing:

@@ -49,14 +49,6 @@ def _progress(request) -> selectors.Progress:
     )
 
 
-def _is_complete(module, activities, progress) -> bool:
-    if module.pk in progress.completed:
-        return True
-    return module.pk in progress.started and selectors.module_is_complete(
-        module, activities, progress
-    )
-
-
 def _not_applicable_reason(item: selectors.CoopModule, coop) -> dict:
     """Why a module does not concern the coop: the activities it is about that the coop
     lacks, or else the coop's own choice."""
@@ -178,7 +170,12 @@ def module_detail(request, coop_slug, module_slug):
     activities = list(module.steps.all())
     progress = _progress(request)
     steps = [
-        {"activity": a, "done": progress.is_done(a), "passed": progress.done.get(a.pk)}
+        {
+            "activity": a,
+            "done": progress.is_done(a),
+            "state": selectors.activity_state(a, progress),
+            "score": progress.scores.get(a.pk),
+        }
         for a in activities
     ]
     return render(
@@ -189,10 +186,10 @@ def module_detail(request, coop_slug, module_slug):
             "module": module,
             "steps": steps,
             "state": progress.module_state(module),
-            "complete": _is_complete(module, activities, progress),
+            "complete": module.pk in progress.completed,
             "next_step": selectors.next_step(module, activities, progress),
-            "done_count": sum(s["done"] for s in steps),
-            "note_html": markdown_to_html(item.note) if item.note else "",
+            "done_count": sum(s["state"] == "done" for s in steps),
+            "note_html": markdown_to_html(item.note_sentence) if item.note else "",
             "reason": (
                 _not_applicable_reason(item, request.coop)
                 if item.status == ModuleStatus.NOT_APPLICABLE
@@ -217,7 +214,9 @@ def _activity_context(request, item, activities, index, progress) -> dict:
         "next": activities[index + 1] if index + 1 < len(activities) else None,
         "done": progress.is_done(activity),
         "passed": progress.done.get(activity.pk),
-        "done_count": sum(progress.is_done(a) for a in activities),
+        "state": selectors.activity_state(activity, progress),
+        "score": progress.scores.get(activity.pk),
+        "done_count": sum(selectors.activity_state(a, progress) == "done" for a in activities),
         "content": activity.content,
     }
     if activity.kind in KINDS_WITH_TEXT:

@@ -158,7 +158,7 @@ def module_preview(request, coop_slug, module_slug):
                 "coop": coop,
                 "activities": activities,
                 "status_reason": default_status_reason(item.module, coop),
-                "note_html": markdown_to_html(item.note) if item.note else "",
+                "note_html": markdown_to_html(item.note_sentence) if item.note else "",
                 "reason": (
                     _not_applicable_reason(item, coop)
                     if item.status == ModuleStatus.NOT_APPLICABLE
