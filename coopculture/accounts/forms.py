@@ -55,8 +55,11 @@ class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
             return email
         from coopculture.accounts.services import login_code_locked_until, user_get_or_create_member
 
-        user = user_get_or_create_member(email=email)
         request = context.request
+        until = login_code_locked_until(request=request, user=None)  # this client
+        if until is not None:
+            raise code_lock_error(until)
+        user = user_get_or_create_member(email=email)
         until = login_code_locked_until(request=request, user=user)
         if until is not None:
             raise code_lock_error(until)

@@ -1,3 +1,4 @@
+import contextlib
 import datetime as dt
 import time
 from datetime import timedelta
@@ -76,16 +77,35 @@ def login_code_failure_record(*, request, user) -> None:
     limits, now = settings.LOGIN_CODE_FAILURES, time.time()
     period = limits["period"]
     ip_key = _failures_key("ip", client_id(request))
-    cache.set(ip_key, [*_recent(ip_key, now), now], timeout=period + 1)
+    with _cache_lock(ip_key):
+        cache.set(ip_key, [*_recent(ip_key, now), now], timeout=period + 1)
     user_key = _failures_key("user", user.pk)
-    failures = _recent(user_key, now)
-    if len(failures) >= limits["per_account"]:
-        return  # already closed: the owner was told
-    failures.append(now)
-    cache.set(user_key, failures, timeout=period + 1)
+    with _cache_lock(user_key):
+        failures = _recent(user_key, now)
+        if len(failures) >= limits["per_account"]:
+            return  # already closed: the owner was told
+        failures.append(now)
+        cache.set(user_key, failures, timeout=period + 1)
     if len(failures) == limits["per_account"]:
         until = _locked_until(user_key, limits["per_account"], now)
         _send_code_lock_email(user=user, until=until)
+
+
+@contextlib.contextmanager
+def _cache_lock(key: str):
+    """Serialise the read-modify-write of a counter across processes (parallel guesses
+    must not slip past the limit). Gives up after a second: counting stays best effort."""
+    lock = f"{key}:lock"
+    deadline = time.monotonic() + 1
+    acquired = cache.add(lock, 1, timeout=5)
+    while not acquired and time.monotonic() < deadline:
+        time.sleep(0.01)
+        acquired = cache.add(lock, 1, timeout=5)
+    try:
+        yield
+    finally:
+        if acquired:
+            cache.delete(lock)
 
 
 def _send_code_lock_email(*, user, until: dt.datetime) -> None:
