@@ -438,3 +438,27 @@ def test_staff_with_a_complete_sign_in_keep_their_pages(actor, coop, users, clie
     """The rules refuse nothing to a session that gave what the role needs."""
     url = "/federation/" if actor == "federation" else DASHBOARD_A
     assert client_for(users[actor]).get(url).status_code == 200
+
+
+def test_operator_accounts_sign_in_through_their_verified_address(db):
+    """Accounts an operator created with no address row (before this change) are given a
+    verified address by migration 0002 and keep signing in with their password; new
+    superusers come with one."""
+    import importlib
+
+    from django.apps import apps
+
+    operator = User.objects.create_user(email="exploitation@example.org", password=PASSWORD)
+    assert password_sign_in(Client(), operator.email, PASSWORD).status_code == 200  # refused
+
+    migration = importlib.import_module(
+        "coopculture.accounts.migrations.0002_verify_operator_addresses"
+    )
+    migration.verify_operator_addresses(apps, None)
+
+    assert EmailAddress.objects.get(user=operator).verified is True
+    client = Client()
+    assert password_sign_in(client, operator.email, PASSWORD).status_code == 302
+    assert signed_in_id(client) == str(operator.pk)
+    root = User.objects.create_superuser(email="racine@example.org", password=PASSWORD)
+    assert EmailAddress.objects.get(user=root).verified is True
