@@ -16,19 +16,38 @@ from coopculture.accounts import selectors
 STAFF_CODE_REFUSED = "coopculture_staff_code_refused"
 
 
-def code_lock_error(until) -> forms.ValidationError:
+def code_lock_error(until, *, client: bool = False) -> forms.ValidationError:
     local = timezone.localtime(until)
     when = formats.time_format(local, "H:i")
     if local.date() != timezone.localdate():
         when = formats.date_format(local, "j F Y") + " " + when
-    return forms.ValidationError(
-        gettext(
+    if client:
+        message = gettext(
+            "Too many wrong codes were typed from your connection. For your security, "
+            "signing in by code is suspended until %(time)s. You can then ask for a new code."
+        )
+    else:
+        message = gettext(
             "Too many wrong codes were typed for this account. For your security, signing "
             "in by code is suspended until %(time)s. You can then ask for a new code."
         )
-        % {"time": when},
-        code="login_code_locked",
+    return forms.ValidationError(message % {"time": when}, code="login_code_locked")
+
+
+def check_code_sign_in_open(*, request, user) -> None:
+    """Refuse (ValidationError, in French) while this client or this account is locked out
+    of code sign-in after too many wrong codes."""
+    from coopculture.accounts.services import (
+        login_code_account_locked_until,
+        login_code_client_locked_until,
     )
+
+    until = login_code_client_locked_until(request=request)
+    if until is not None:
+        raise code_lock_error(until, client=True)
+    until = login_code_account_locked_until(user=user)
+    if until is not None:
+        raise code_lock_error(until)
 
 
 class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
@@ -53,16 +72,12 @@ class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
         self._user = None
         if not email:
             return email
-        from coopculture.accounts.services import login_code_locked_until, user_get_or_create_member
+        from coopculture.accounts.services import user_get_or_create_member
 
         request = context.request
-        until = login_code_locked_until(request=request, user=None)  # this client
-        if until is not None:
-            raise code_lock_error(until)
+        check_code_sign_in_open(request=request, user=None)  # this client first
         user = user_get_or_create_member(email=email)
-        until = login_code_locked_until(request=request, user=user)
-        if until is not None:
-            raise code_lock_error(until)
+        check_code_sign_in_open(request=request, user=user)
         if user is not None and selectors.required_assurance(user) != selectors.MEMBER:
             setattr(request, STAFF_CODE_REFUSED, email.lower())
             return email
@@ -87,14 +102,9 @@ class ConfirmLoginCodeForm(AllauthConfirmLoginCodeForm):
         )
 
     def clean_code(self) -> str:
-        from coopculture.accounts.services import login_code_locked_until
-
         request = context.request
         stage = getattr(request, "_login_stage", None)
-        user = stage.login.user if stage is not None else None
-        until = login_code_locked_until(request=request, user=user)
-        if until is not None:
-            raise code_lock_error(until)
+        check_code_sign_in_open(request=request, user=stage.login.user if stage else None)
         return super().clean_code()
 
 

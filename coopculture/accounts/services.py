@@ -54,19 +54,21 @@ def _locked_until(key: str, limit: int, now: float) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(until, tz=dt.UTC)
 
 
-def login_code_locked_until(*, request, user) -> dt.datetime | None:
-    """Until when code sign-in stays closed for `user` or for this client, or None."""
+def login_code_client_locked_until(*, request) -> dt.datetime | None:
+    """Until when code sign-in stays closed for this client (too many wrong codes from
+    it, whatever the accounts), or None."""
     from coopculture.core.ratelimit import client_id
 
-    limits, now = settings.LOGIN_CODE_FAILURES, time.time()
-    until = [
-        _locked_until(_failures_key("ip", client_id(request)), limits["per_ip"], now),
-        _locked_until(_failures_key("user", user.pk), limits["per_account"], now)
-        if user is not None
-        else None,
-    ]
-    until = [u for u in until if u is not None]
-    return max(until) if until else None
+    limit = settings.LOGIN_CODE_FAILURES["per_ip"]
+    return _locked_until(_failures_key("ip", client_id(request)), limit, time.time())
+
+
+def login_code_account_locked_until(*, user) -> dt.datetime | None:
+    """Until when code sign-in stays closed for `user` (too many wrong codes), or None."""
+    if user is None:
+        return None
+    limit = settings.LOGIN_CODE_FAILURES["per_account"]
+    return _locked_until(_failures_key("user", user.pk), limit, time.time())
 
 
 def login_code_failure_record(*, request, user) -> None:
