@@ -467,3 +467,25 @@ def test_operator_accounts_sign_in_through_their_verified_address(db):
     assert signed_in_id(client) == str(operator.pk)
     root = User.objects.create_superuser(email="racine@example.org", password=PASSWORD)
     assert EmailAddress.objects.get(user=root).verified is True
+
+
+def test_an_invitation_to_a_verified_secondary_address_asks_to_sign_in(client, coop, users):
+    """Invited at an address an account holds verified (not as its main address), the link
+    asks to sign in rather than offering to create a second account for it; once signed
+    in, that account joins."""
+    invited = users["other_admin"]  # in coop B's team, not coop A's
+    EmailAddress.objects.create(user=invited, email="pro@example.org", verified=True)
+    invitation = _invite(coop, users["admin"], "pro@example.org", role=Role.EDITOR)
+    path = _accept_path(invitation)
+
+    page = client.get(path)
+
+    assert page.status_code == 200
+    assert 'name="password1"' not in body_of(page)
+    assert User.objects.filter(email__iexact="pro@example.org").count() == 0
+    password_sign_in(client, invited.email, PASSWORD)
+    assert client.post(path).status_code == 302
+    assert _membership(coop, invited).role == Role.EDITOR
+    with scopes_disabled():
+        invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
