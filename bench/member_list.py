@@ -402,7 +402,13 @@ def seed(n_members: int) -> str:
     session["_auth_user_id"] = str(user.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = user.get_session_auth_hash()
-    session["staff_session"] = True
+    # A completed staff sign-in (password and TOTP), as allauth records it: the back office
+    # requires it (accounts.middleware.StaffSignInMiddleware).
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": user.email},
+        {"method": "mfa", "at": time.time(), "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
     # In the future: the idle-session middleware neither expires nor rewrites the session.
     session["last_seen"] = int(time.time()) + 24 * 3600
     session.create()

@@ -118,12 +118,30 @@ def users(coop, other_coop):
     return actors
 
 
+def record_full_sign_in(client: Client, user) -> None:
+    """Make a force_login session stand for a completed sign-in: the steps allauth records
+    when someone signs in with their password and their TOTP code. Staff pages require
+    them (accounts.middleware.StaffSignInMiddleware); the sign-in journeys themselves go
+    through the real pages (tests/test_auth_journeys.py)."""
+    import time
+
+    now = time.time()
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
 @pytest.fixture
 def client_for():
     def build(user=None) -> Client:
         client = Client()
         if user is not None:
             client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            record_full_sign_in(client, user)
         return client
 
     return build

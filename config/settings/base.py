@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "coopculture.accounts.middleware.IdleSessionMiddleware",
+    "coopculture.accounts.middleware.StaffSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -186,6 +187,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # --- Auth ---------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    # First: a password opens an account only through one of its verified addresses (it
+    # refuses every other email and password, so the backends below never match an
+    # unproven address); the others stay for sessions and code sign-in.
+    "coopculture.accounts.backends.VerifiedEmailBackend",
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
@@ -208,7 +213,13 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 # Public signup is closed (accounts.adapter); password1 keeps the password field on the
 # staff sign-in form. Members never get one: their account comes from a code request.
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# No sign-in through an address that was never proven (account pre-hijacking): a code
+# sign-in proves the address it was sent to, invitations and operators' accounts come
+# verified, and an address added at /compte/email/ is attached only once the code sent to
+# it is typed (until then it exists only in the session).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 15 * 60
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
@@ -224,6 +235,7 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not (DEBUG or DEMO_MODE) else "http"
 ACCOUNT_FORMS = {
     "request_login_code": "coopculture.accounts.forms.RequestLoginCodeForm",
     "confirm_login_code": "coopculture.accounts.forms.ConfirmLoginCodeForm",
+    "reset_password": "coopculture.accounts.forms.ResetPasswordForm",
 }
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
@@ -234,6 +246,11 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "signup": "10/m/ip",
 }
+# Wrong sign-in codes (accounts.services): past `per_account` in `period` seconds, code
+# sign-in closes for that account (its owner gets an email); past `per_ip`, for that client.
+LOGIN_CODE_FAILURES = {"per_account": 5, "per_ip": 20, "period": 3600}
+MFA_ADAPTER = "coopculture.accounts.adapter.MFAAdapter"
+MFA_FORMS = {"activate_totp": "coopculture.accounts.forms.ActivateTOTPForm"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Culture Coop'"
 

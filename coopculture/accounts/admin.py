@@ -22,6 +22,17 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     readonly_fields = ["last_login", "date_joined"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # An account the federation creates here: its address is the one they typed
+            # (trusted like an invitation); passwords sign in through verified addresses.
+            from allauth.account.models import EmailAddress
+
+            EmailAddress.objects.update_or_create(
+                user=obj, email=obj.email, defaults={"primary": True, "verified": True}
+            )
+
     def has_delete_permission(self, request, obj=None):
         # Deleting would drop team memberships without the audit log or the "last
         # administrator" rule: deactivate the account instead.

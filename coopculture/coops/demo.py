@@ -13,6 +13,10 @@ from coopculture.coops.models import Coop, Membership, Role
 from coopculture.coops.scoping import coop_scope
 
 DEMO_PASSWORD = "culture-coop-demo"  # noqa: S105 (demo mode only, printed for the visitor)
+# Coop administrators and the federation sign in with a TOTP code too (accounts.middleware):
+# in the demo they all share this known secret (base32). Add it to an authenticator app, or
+# print the current code with `manage.py demo_totp` (both demo mode only, see README).
+DEMO_TOTP_SECRET = "CULTURECOOPDEMOTOTPSECRET234567A"  # noqa: S105 (demo mode only)
 
 COOPS = [
     {
@@ -92,7 +96,22 @@ def make_logo(initials: str, colour: str) -> bytes:
     return buffer.getvalue()
 
 
-def _user(email: str, full_name: str, *, password: str | None, federation: bool = False):
+def _set_demo_totp(user) -> None:
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def _user(
+    email: str,
+    full_name: str,
+    *,
+    password: str | None,
+    federation: bool = False,
+    totp: bool = False,
+):
     user_model = get_user_model()
     user, _created = user_model.objects.get_or_create(email=email)
     user.full_name = full_name
@@ -105,6 +124,8 @@ def _user(email: str, full_name: str, *, password: str | None, federation: bool 
     EmailAddress.objects.update_or_create(
         user=user, email=email, defaults={"primary": True, "verified": True}
     )
+    if totp:
+        _set_demo_totp(user)
     return user
 
 
@@ -112,8 +133,8 @@ def _user(email: str, full_name: str, *, password: str | None, federation: bool 
 def load_demo() -> list[tuple[str, str]]:
     """Create or refresh the demo data; returns (login, what it is) pairs to show."""
     logins = []
-    _user(*FEDERATION_USER, password=DEMO_PASSWORD, federation=True)
-    logins.append((FEDERATION_USER[0], "équipe de la fédération"))
+    _user(*FEDERATION_USER, password=DEMO_PASSWORD, federation=True, totp=True)
+    logins.append((FEDERATION_USER[0], "équipe de la fédération (mot de passe + code TOTP)"))
     _user(MEMBER_EMAIL, "Léa Moreau (fictive)", password=None)
     logins.append((MEMBER_EMAIL, "coopératrice, connexion par code (affiché dans ce terminal)"))
 
@@ -129,7 +150,13 @@ def load_demo() -> list[tuple[str, str]]:
         with coop_scope(coop):
             for prefix, role, label in STAFF:
                 email = f"{prefix}@{spec['slug']}.example.org"
-                user = _user(email, f"{label} {spec['initials']} (fictif)", password=DEMO_PASSWORD)
+                user = _user(
+                    email,
+                    f"{label} {spec['initials']} (fictif)",
+                    password=DEMO_PASSWORD,
+                    totp=role == Role.ADMIN,
+                )
                 Membership.objects.update_or_create(coop=coop, user=user, defaults={"role": role})
-                logins.append((email, f"{role.label} – {coop.name}"))
+                suffix = " (mot de passe + code TOTP)" if role == Role.ADMIN else ""
+                logins.append((email, f"{role.label} – {coop.name}{suffix}"))
     return logins

@@ -183,7 +183,10 @@ def invitation_revoke(*, coop: Coop, actor, invitation: Invitation) -> None:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user) -> Membership:
-    """Join the team: the invitation must be pending and addressed to `user`."""
+    """Join the team: the invitation must be pending and addressed to one of the verified
+    addresses of `user` (an address attached without proof never counts)."""
+    from coopculture.accounts.selectors import user_has_verified_email
+
     coop = invitation.coop
     with coop_scope(coop):
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
@@ -193,7 +196,7 @@ def invitation_accept(*, invitation: Invitation, user) -> Membership:
             raise CoopError(_("This invitation has been cancelled by the coop."))
         if invitation.is_expired:
             raise CoopError(_("This invitation has expired. Ask the coop for a new one."))
-        if user.email.lower() != invitation.email.lower():
+        if not user_has_verified_email(user=user, email=invitation.email):
             raise CoopError(
                 _("This invitation was sent to %(email)s, not to the account you are using.")
                 % {"email": invitation.email}

@@ -378,8 +378,48 @@ def assert_clean(page):
     assert not errors, f"console errors on {page.url}:\n" + "\n".join(errors)
 
 
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_secret_for(email: str) -> str | None:
+    """The TOTP secret of the account, setting the test one up first when the site will
+    ask this account for a TOTP code (coop administrators, the federation)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    from coopculture.accounts import selectors
+    from coopculture.accounts.models import User
+
+    user = User.objects.get(email__iexact=email)
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        if selectors.required_assurance(user) != selectors.TOTP:
+            return None
+        authenticator = TOTP.activate(user, TEST_TOTP_SECRET).instance
+    from allauth.mfa.utils import decrypt
+
+    return decrypt(authenticator.data["secret"])
+
+
+def current_totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (waiting for the next period when this one
+    ends in less than 2 seconds, so that it is still valid when it is posted)."""
+    import time
+
+    from allauth.mfa import app_settings as mfa_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    period = mfa_settings.TOTP_PERIOD
+    if time.time() % period > period - 2:
+        time.sleep(period - time.time() % period + 0.1)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
 def login(page, live_server, email: str, password: str):
-    """Sign in through the real staff form at /compte/login/ (fields `login`, `password`)."""
+    """Sign in through the real staff form at /compte/login/ (fields `login`, `password`),
+    then, for accounts that need it (coop administrators, the federation), the TOTP step
+    at /compte/2fa/authenticate/ with the code of the account's authenticator."""
+    secret = totp_secret_for(email)
     page.goto(f"{live_server.url}/compte/login/")
     form = page.locator("form[action='/compte/login/']")
     password_field = form.locator("input[name='password']")
@@ -395,7 +435,14 @@ def login(page, live_server, email: str, password: str):
     password_field.fill(password)
     with page.expect_navigation():
         form.locator("button[type='submit']").click()
+    if "/compte/2fa/authenticate/" in page.url:
+        assert secret, f"{email} was asked for a TOTP code but has no authenticator"
+        code_form = page.locator("form:has(input[name='code'])")
+        code_form.locator("input[name='code']").fill(current_totp_code(secret))
+        with page.expect_navigation():
+            code_form.locator("button[type='submit']:not([form])").first.click()
     assert "/compte/login/" not in page.url, f"sign-in as {email} failed, still on {page.url}"
+    assert "/compte/2fa/" not in page.url, f"sign-in as {email} stopped at {page.url}"
 
 
 def force_login(page, live_server, user):
@@ -406,8 +453,11 @@ def force_login(page, live_server, user):
     from django.conf import settings
     from django.test import Client
 
+    from tests.conftest import record_full_sign_in
+
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    record_full_sign_in(client, user)
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]

@@ -1,5 +1,7 @@
 """Accepting an invitation to a coop's team, from the link in the email."""
 
+from allauth.account.internal.flows.login import record_authentication
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.shortcuts import redirect, render
@@ -7,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from coopculture.accounts import selectors as account_selectors
 from coopculture.coops import selectors, services
 from coopculture.coops.errors import CoopError
 from coopculture.coops.forms import InvitationAcceptForm
@@ -39,7 +42,9 @@ def accept(request, token):
     user = request.user
     dashboard = reverse("staff:dashboard", kwargs={"coop_slug": coop.slug})
     if user.is_authenticated:
-        if user.email.lower() != invitation.email.lower():
+        if not account_selectors.user_has_verified_email(user=user, email=invitation.email):
+            # Only the proven owner of the invited address may join: an address added to
+            # an account without proof does not count (account pre-hijacking).
             context["wrong_account"] = True
             return render(request, "coops/invitation_accept.html", context, status=403)
         if request.method == "POST":
@@ -49,7 +54,6 @@ def accept(request, token):
                 context["problem"] = error.message
                 return render(request, "coops/invitation_accept.html", context, status=410)
             messages.success(request, _("Welcome to the team of %(coop)s.") % {"coop": coop.name})
-            request.session.pop("staff_session", None)
             if not user.has_usable_password():
                 messages.info(request, _("Choose a password to sign in to the coop's space."))
                 return redirect("account_set_password")
@@ -57,7 +61,10 @@ def accept(request, token):
         return render(request, "coops/invitation_accept.html", context)
 
     user_model = get_user_model()
-    if user_model.objects.filter(email__iexact=invitation.email).exists():
+    if (
+        user_model.objects.filter(email__iexact=invitation.email).exists()
+        or account_selectors.user_by_verified_email(email=invitation.email) is not None
+    ):
         context["login_url"] = (
             reverse("account_login") + "?next=" + reverse("invitation-accept", args=[token])
         )
@@ -75,6 +82,9 @@ def accept(request, token):
             form.add_error(None, error.message)
         else:
             login(request, new_user, backend=LOGIN_BACKEND)
+            # The emailed link proved the address and the person just chose the password:
+            # the session counts as signed in with it (accounts.middleware).
+            record_authentication(request, new_user, "password", email=new_user.email)
             messages.success(
                 request,
                 _(

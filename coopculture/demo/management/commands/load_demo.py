@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from coopculture.coops.demo import DEMO_PASSWORD
+from coopculture.coops.demo import DEMO_PASSWORD, DEMO_TOTP_SECRET
 from coopculture.coops.demo import load_demo as load_demo_coops
 
 
@@ -18,6 +18,11 @@ class Command(BaseCommand):
             step(self.stdout)
         self.stdout.write(self.style.SUCCESS("Démo chargée (données fictives)."))
         self.stdout.write(f"Mot de passe de tous les comptes de démonstration : {DEMO_PASSWORD}")
+        self.stdout.write(
+            "Administrateurs et fédération : code TOTP en plus, donné par "
+            "`manage.py demo_totp` (ou une application d'authentification avec le secret "
+            f"{DEMO_TOTP_SECRET})."
+        )
         for email, what in logins:
             self.stdout.write(f"  {email:<40} {what}")
 
