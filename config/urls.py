@@ -3,7 +3,8 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
+
+from coopculture.core.urls import media_urlpatterns
 
 # The admin signs in through allauth (rate limits, two-step verification).
 admin.site.login = secure_admin_login(admin.site.login)
@@ -40,8 +41,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or settings.DEMO_MODE:
-    # Production serves uploaded media from the reverse proxy.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Production serves uploaded media from the reverse proxy, with the same headers
+    # (README, "Serving /media/").
+    urlpatterns += media_urlpatterns()
 
 handler400 = "coopculture.core.views.bad_request"
 handler403 = "coopculture.core.views.permission_denied"

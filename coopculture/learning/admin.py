@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from coopculture.coops.models import Activity as CoopActivity
+from coopculture.core.images import UploadedImageField
 from coopculture.learning import content
 from coopculture.learning.models import (
     Activity,
@@ -83,6 +84,8 @@ class ModuleAdminForm(forms.ModelForm):
             "cover_image",
             "cover_alt",
         ]
+        # Re-encoded under a random name (core.images), like every uploaded image.
+        field_classes = {"cover_image": UploadedImageField}
 
     def clean(self):
         cleaned = super().clean()
@@ -129,11 +132,7 @@ class ActivityAdminForm(forms.ModelForm):
         validators=[FileExtensionValidator(["vtt"])],
         help_text=_("A .vtt file."),
     )
-    poster = forms.ImageField(
-        label=_("Poster image"),
-        required=False,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
-    )
+    poster = UploadedImageField(label=_("Poster image"), required=False)
 
     class Meta:
         model = Activity
