@@ -50,6 +50,10 @@ MACHINE_FIELDS = {
 # JSON fields holding texts a coop writes: (model, field) -> how to fill them.
 JSON_TEXTS = {
     ("members.MemberImport", "headers"): lambda value, text: [text for _ in value or [""]],
+    # Import errors quote the file's own column names.
+    ("members.MemberImport", "errors"): lambda value, text: [
+        {"row": 2, "column": text, "code": "invalid_date", "message": text}
+    ],
     ("campaigns.Message", "blocks"): lambda value, text: [
         *(b for b in value or [] if b.get("type") != "link"),
         {"type": "link", "url": "https://example.org/", "label": text},

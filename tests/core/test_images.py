@@ -314,3 +314,31 @@ def test_media_that_is_not_an_image_is_sent_as_a_download(client, settings, name
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Content-Security-Policy"] == "default-src 'none'"
     assert response["Content-Disposition"] == f'attachment; filename="{path.name}"'
+
+
+# --- Images of a learning bundle (the federation's import) -------------------------------
+
+
+def test_a_bundles_images_are_re_encoded_and_renamed(tmp_path, client):
+    """A bundle's poster named .html and its polyglot cover are stored as plain PNGs."""
+    from coopculture.learning.bundles import import_bundle_dir
+    from tests.learning.test_bundles import make_bundle, sample
+
+    data, files = sample()
+    data["modules"][0]["activities"][0]["poster"] = "media/intro.html"
+    files["media/intro.html"] = files.pop("media/intro.png")
+    cover = files["media/cover.png"]
+    files["media/cover.png"] = cover[:33] + png_chunk(b"tEXt", b"Comment\x00" + SCRIPT) + cover[33:]
+    import_bundle_dir(make_bundle(tmp_path / "b", data, files))
+
+    module = Module.objects.get(slug="ma-coop")
+    poster = module.steps.get(position=1).poster.name
+    assert poster.startswith("learning/media/") and poster.endswith(".png")
+    assert "intro" not in poster
+    served, body = fetch_media(client, module.cover_image.name)
+    assert_served_as_image(served, "image/png")
+    assert b"script" not in body
+    # Importing the same bundle again changes nothing (the names come from the pixels).
+    again = import_bundle_dir(make_bundle(tmp_path / "b", data, files))
+    assert again.files_written == 0
+    assert module.steps.get(position=1).poster.name == poster
