@@ -7,6 +7,7 @@ the glossary. Each coop's overlay (CoopModuleSetting) and the learners' events
 
 import inspect
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -154,6 +155,20 @@ class ActivityAdminForm(forms.ModelForm):
             _("JSON, in the shape expected for the activity's kind:"),
             CONTENT_SHAPES,
         )
+
+    def _opaque_name(self, field: str, extension: str | None = None):
+        """The uploaded file under a random name: only its checked extension is kept."""
+        uploaded = self.cleaned_data.get(field)
+        if uploaded and hasattr(uploaded, "content_type"):  # a new upload, not the stored file
+            suffix = extension or uploaded.name.rsplit(".", 1)[-1].lower()
+            uploaded.name = f"{uuid.uuid4().hex}.{suffix}"
+        return uploaded
+
+    def clean_media(self):
+        return self._opaque_name("media")
+
+    def clean_captions(self):
+        return self._opaque_name("captions", "vtt")
 
     def clean(self):
         cleaned = super().clean()

@@ -679,7 +679,10 @@ class _MediaWriter:
             extension = IMAGE_EXTENSIONS[_image_format(data)]
             file_name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
         else:
-            file_name = PurePosixPath(bundle_path).name
+            # Captions are WebVTT whatever the bundle calls them; videos keep their
+            # checked suffix (_check_file).
+            suffix = ".vtt" if name == "captions" else PurePosixPath(bundle_path).suffix.lower()
+            file_name = f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
         target = model_field.generate_filename(instance, file_name)
         if current == target:
             return False

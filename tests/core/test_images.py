@@ -342,3 +342,40 @@ def test_a_bundles_images_are_re_encoded_and_renamed(tmp_path, client):
     again = import_bundle_dir(make_bundle(tmp_path / "b", data, files))
     assert again.files_written == 0
     assert module.steps.get(position=1).poster.name == poster
+
+
+def test_videos_and_captions_are_stored_under_random_names(operator, settings):
+    """The admin keeps only the checked extension of a video or captions file."""
+    from tests.learning.factories import CONTENT
+    from tests.learning.test_admin import activity, with_activities
+
+    step = activity(1, "video", CONTENT["video"])
+    step["media"] = SimpleUploadedFile("<b>film</b>.mp4", b"\x00\x00\x00\x18ftypmp42", "video/mp4")
+    step["captions"] = SimpleUploadedFile("../sous-titres.vtt", b"WEBVTT\n\n" + SCRIPT, "text/vtt")
+
+    response = operator.post(
+        reverse("admin:learning_module_add"), with_activities(module_form(), step)
+    )
+
+    assert response.status_code == 302
+    video = Module.objects.get(slug="ma-coop").steps.get(position=1)
+    assert video.media.name.startswith("learning/media/") and video.media.name.endswith(".mp4")
+    assert video.captions.name.endswith(".vtt")
+    assert "film" not in video.media.name and "sous-titres" not in video.captions.name
+    served, _body = fetch_media(operator, video.captions.name)
+    assert served["Content-Disposition"].startswith("attachment")  # never shown as a page
+    assert served["Content-Security-Policy"] == "default-src 'none'"
+
+
+def test_a_bundles_captions_are_stored_as_webvtt_whatever_their_name(tmp_path):
+    from coopculture.learning.bundles import import_bundle_dir
+    from coopculture.learning.models import Activity
+    from tests.learning.test_bundles import make_bundle, sample
+
+    data, files = sample()
+    data["modules"][0]["activities"][0]["captions"] = "media/intro.html"
+    files["media/intro.html"] = files.pop("media/intro.vtt")
+    import_bundle_dir(make_bundle(tmp_path / "b", data, files))
+
+    captions = Activity.objects.get(module__slug="ma-coop", position=1).captions.name
+    assert captions.endswith(".vtt") and "intro" not in captions
