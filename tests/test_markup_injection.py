@@ -279,11 +279,38 @@ def test_emails_show_coop_texts_as_text(
         for part in markup.email_html_parts(message):
             html_parts += 1
             findings.check(f"email {message.subject!r}", part)
+            assert "&lt;" in part, message.subject  # the payloads did reach it, as text
     assert html_parts >= 2
     assert findings.problems == []
     # The payload does reach the mail, as text: the coop's name is in the invitation.
     invitation = next(m for m in mail.outbox if "equipe@example.org" in m.to)
     assert "&lt;meta http-equiv=refresh" in markup.email_html_parts(invitation)[0]
+    # ... and plain text stays plain: no HTML entities in the subject or the text part.
+    for message in mail.outbox:
+        assert "&lt;" not in message.subject and "&quot;" not in message.subject
+        assert "&lt;" not in message.body and "&#x27;" not in message.body
+    assert markup.META in invitation.subject and markup.META in invitation.body
+
+
+def test_a_coop_name_with_an_apostrophe_reads_as_typed_in_the_invitation(
+    coop, users, django_capture_on_commit_callbacks
+):
+    from django_scopes import scopes_disabled
+
+    from coopculture.coops.models import Role
+    from coopculture.coops.scoping import coop_scope
+    from coopculture.coops.services import invitation_create
+
+    with scopes_disabled():
+        type(coop).objects.filter(pk=coop.pk).update(name="L'Habitat & Co")
+    coop.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True), coop_scope(coop):
+        invitation_create(coop=coop, actor=users["admin"], email="eq@example.org", role=Role.EDITOR)
+
+    (message,) = mail.outbox
+    assert "L'Habitat & Co" in message.subject
+    assert "L'Habitat & Co" in message.body
+    assert "L&#x27;Habitat &amp; Co" in markup.email_html_parts(message)[0]
 
 
 @override_settings(ROOT_URLCONF="tests.markup_urls")
