@@ -143,10 +143,28 @@ def inject(coop) -> dict[str, int]:
     return changed
 
 
+# What a reader would see if a text were escaped twice (once as HTML, once more).
+DOUBLE_ESCAPED = re.compile(r"&(?:lt|gt|amp|quot|#x27|#39);")
+
+
 @dataclass
 class Findings:
     problems: list[str] = field(default_factory=list)
     checked: int = 0
+    pdfs: int = 0
+    pdfs_showing_payloads: int = 0
+
+    def check_pdf_text(self, where: str, pdf: bytes) -> None:
+        """A printed PDF shows the payloads as typed, with no HTML entity in its text."""
+        from tests.kit.print_helpers import pdf_text
+
+        self.pdfs += 1
+        text = pdf_text(pdf)
+        if "alert(1)" in text or "{{7*7}}" in text:
+            self.pdfs_showing_payloads += 1
+        for match in DOUBLE_ESCAPED.finditer(text):
+            start = max(0, match.start() - 60)
+            self.problems.append(f"{where} (text): …{text[start : match.end() + 40]}…")
 
     def check(self, where: str, text: str) -> None:
         self.checked += 1

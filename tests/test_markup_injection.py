@@ -180,6 +180,12 @@ def activity_urls(coop) -> list[tuple[str | None, str]]:
     return urls
 
 
+def pdf_body(response) -> bytes:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def sweep(coop, users, client_for, monkeypatch, urlconf=None) -> markup.Findings:
     findings = markup.Findings()
     printed = []
@@ -219,6 +225,8 @@ def sweep(coop, users, client_for, monkeypatch, urlconf=None) -> markup.Findings
         assert response.status_code < 500, url
         if (html := markup.response_html(response)) is not None:
             findings.check(f"GET {url} as {actor or 'anonymous'}", html)
+        elif response.get("Content-Type") == "application/pdf" and printed:
+            findings.check_pdf_text(f"PDF {url}", pdf_body(response))
         for document in printed:
             findings.check(f"PDF printed for {url}", document)
     findings.statuses = statuses
@@ -250,6 +258,8 @@ def test_no_page_outputs_a_coop_text_as_markup(payload_coop, users, client_for, 
     findings = sweep(payload_coop, users, client_for, monkeypatch)
 
     assert findings.problems == []
+    assert findings.pdfs >= 4  # kit piece, leaflet, certificates: read back as text
+    assert findings.pdfs_showing_payloads >= 3  # ... where the coop's texts show as typed
     ok_pages = sum(1 for status in findings.statuses.values() if status == 200)
     assert ok_pages >= 60  # the sweep really saw the pages, not only redirects
     assert findings.checked >= 100
