@@ -143,6 +143,7 @@ def inject(coop) -> dict[str, int]:
     return changed
 
 
+TWICE_ESCAPED_HTML = re.compile(r"&amp;(?:lt|gt|amp|quot|#x27|#39);")
 # What a reader would see if a text were escaped twice (once as HTML, once more).
 DOUBLE_ESCAPED = re.compile(r"&(?:lt|gt|amp|quot|#x27|#39);")
 
@@ -171,6 +172,9 @@ class Findings:
         for match in UNESCAPED.finditer(text):
             start = max(0, match.start() - 80)
             self.problems.append(f"{where}: …{text[start : match.end() + 40]}…")
+        for match in TWICE_ESCAPED_HTML.finditer(text):  # shown as "&lt;" to the reader
+            start = max(0, match.start() - 80)
+            self.problems.append(f"{where} (escaped twice): …{text[start : match.end() + 40]}…")
 
 
 def response_html(response) -> str | None:
