@@ -379,3 +379,28 @@ def test_a_bundles_captions_are_stored_as_webvtt_whatever_their_name(tmp_path):
 
     captions = Activity.objects.get(module__slug="ma-coop", position=1).captions.name
     assert captions.endswith(".vtt") and "intro" not in captions
+
+
+def test_demo_mode_serves_media_with_the_proxys_headers(tmp_path):
+    """A real demo-mode process (DJANGO_DEMO=1, config.urls as started) serves a stored
+    logo inline as a PNG, and an HTML file as a download, both under the media policy."""
+    from tests.processes import child_env, manage
+
+    (tmp_path / "coops").mkdir()
+    (tmp_path / "coops" / "logo-1.png").write_bytes(png())
+    (tmp_path / "coops" / "logo-2.html").write_bytes(SCRIPT)
+    script = (
+        "from django.test import Client\n"
+        "for name in ('logo-1.png', 'logo-2.html'):\n"
+        "    r = Client().get('/media/coops/' + name)\n"
+        "    print('|'.join([str(r.status_code), r['Content-Type'], r['X-Content-Type-Options'],"
+        " r['Content-Security-Policy'], r.get('Content-Disposition', '')]))\n"
+    )
+    env = child_env(DJANGO_DEMO="1", MEDIA_ROOT=str(tmp_path))
+
+    result = manage("shell", "-c", script, env=env)
+
+    assert result.returncode == 0, result.stderr
+    image, page = result.stdout.strip().splitlines()[-2:]
+    assert image == "200|image/png|nosniff|default-src 'none'|inline; filename=\"logo-1.png\""
+    assert page == ("200|text/html|nosniff|default-src 'none'|attachment; filename=\"logo-2.html\"")
