@@ -88,9 +88,15 @@ def _too_many_pixels(rules: ImageRules) -> ValidationError:
 
 
 def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        image.mode == "P" and "transparency" in image.info
-    )
+    """An alpha channel, or a transparent colour (palette, greyscale or RGB PNGs)."""
+    return image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+
+
+def _eight_bits(image: Image.Image) -> Image.Image:
+    """16-bit greyscale PNGs scaled to 8 bits (a plain conversion would clip at 255)."""
+    if image.mode == "I" or image.mode.startswith("I;16"):
+        return image.point(lambda value: value / 256).convert("L")
+    return image
 
 
 def reencode_image(uploaded, *, rules: ImageRules = ImageRules()) -> ContentFile:
@@ -124,6 +130,8 @@ def reencode_image(uploaded, *, rules: ImageRules = ImageRules()) -> ContentFile
                     check.verify()  # broken chunks (WeasyPrint lets Pillow load truncated files)
                 image.load()  # the first frame only, for animations
                 upright = ImageOps.exif_transpose(image)
+                if "transparency" not in upright.info:
+                    upright = _eight_bits(upright)
                 mode = "RGBA" if _has_alpha(upright) and image_format != "JPEG" else "RGB"
                 converted = upright.convert(mode)
     except ValidationError:

@@ -207,6 +207,7 @@ def test_a_photo_loses_its_gps_position_and_stays_upright(coop, users, client_fo
         ("P", "PNG", "PNG", "png", "image/png"),
         ("RGBA", "PNG", "PNG", "png", "image/png"),
         ("LA", "PNG", "PNG", "png", "image/png"),
+        ("RGB-tRNS", "PNG", "PNG", "png", "image/png"),  # one colour marked transparent
         ("RGBA", "WEBP", "WEBP", "webp", "image/webp"),
     ],
 )
@@ -220,6 +221,10 @@ def test_cmyk_palette_and_transparent_images_still_work(
     elif mode == "P":
         source = image.convert("RGB").quantize(8)
         source.info["transparency"] = source.getpixel((0, 0))  # transparent left half
+    elif mode == "RGB-tRNS":
+        source = Image.alpha_composite(Image.new("RGBA", image.size, (0, 0, 0, 255)), image)
+        source = source.convert("RGB")
+        source.info["transparency"] = (0, 0, 0)  # the black left half
     else:
         source = image.convert(mode)
     client = client_for(users["admin"])
@@ -240,6 +245,14 @@ def test_cmyk_palette_and_transparent_images_still_work(
     else:
         assert abs(right[0] - 200) < 20 and right[1] < 70 and right[3] == 255
         assert left[3] == (255 if mode == "CMYK" else 0)  # JPEG has no transparency
+
+
+def test_a_16_bit_greyscale_png_keeps_its_shades():
+    source = Image.new("I;16", (64, 64), 30000)  # 30000 of 65535: a mid grey
+    stored = reencode_image(SimpleUploadedFile("gris.png", encoded(source)))
+    with Image.open(stored) as image:
+        assert image.format == "PNG"
+        assert 110 <= image.convert("L").getpixel((5, 5)) <= 125  # not clipped to white
 
 
 def test_too_many_pixels_within_the_side_limit_is_refused():
