@@ -9,9 +9,10 @@ urlpatterns = [
 ]
 
 
-def media_urlpatterns() -> list:
+def media_urlpatterns(prefix: str | None = None) -> list:
     """/media/ served by the app itself (DEBUG and demo mode; production: the proxy)."""
     from django.conf import settings
 
-    prefix = settings.MEDIA_URL.lstrip("/")
+    if prefix is None:
+        prefix = settings.MEDIA_URL.lstrip("/")
     return [path(f"{prefix}<path:path>", views.media, name="media")]
