@@ -2,7 +2,7 @@
 
 Every text a coop (its team, its members, its imported files) can write is replaced by
 markup payloads, in every row of every coop-owned model (found from the models, not listed
-by hand); then every staff, member and federation page is requested (found from the URL
+by hand) and in its team members' names; then every staff, member and federation page is requested (found from the URL
 resolver, tests/tenancy.py) and no payload may come back as markup: not in an HTML page,
 not in the HTML a PDF is printed from, not in the HTML part of an email.
 """
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django_scopes import scopes_disabled
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.db import models
 
 from coopculture.coops.models import Coop
@@ -140,6 +141,9 @@ def inject(coop) -> dict[str, int]:
                     setattr(row, name, fill(getattr(row, name), payload_for(80, 1)))
                     row.save(update_fields=[name])
             changed[label] = count
+        # The names the coop's team members gave themselves (shown in the team, the log...).
+        team = get_user_model()._base_manager.filter(memberships__coop=coop)
+        changed["team names"] = team.update(full_name=payload_for(150, 2))
     return changed
 
 
