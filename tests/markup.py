@@ -2,9 +2,10 @@
 
 Every text a coop (its team, its members, its imported files) can write is replaced by
 markup payloads, in every row of every coop-owned model (found from the models, not listed
-by hand) and in its team members' names; then every staff, member and federation page is requested (found from the URL
-resolver, tests/tenancy.py) and no payload may come back as markup: not in an HTML page,
-not in the HTML a PDF is printed from, not in the HTML part of an email.
+by hand) and in its team members' names; then every staff, member and federation page is
+requested (found from the URL resolver, tests/tenancy.py) and no payload may come back as
+markup: not in an HTML page, not in the HTML a PDF is printed from, not in the HTML part
+of an email.
 """
 
 import re

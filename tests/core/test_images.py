@@ -13,6 +13,7 @@ from PIL import ExifTags, Image
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.urls import reverse
 
 from coopculture.core.images import ImageRules, reencode_image
@@ -417,3 +418,36 @@ def test_demo_mode_serves_media_with_the_proxys_headers(tmp_path):
     image, page = result.stdout.strip().splitlines()[-2:]
     assert image == "200|image/png|nosniff|default-src 'none'|inline; filename=\"logo-1.png\""
     assert page == ("200|text/html|nosniff|default-src 'none'|attachment; filename=\"logo-2.html\"")
+
+
+# --- Logos stored before this check (coops migration 0004) ------------------------------
+
+
+def test_logos_stored_before_are_re_encoded_or_removed(coop, other_coop, settings):
+    """A PNG+HTML polyglot kept as logo.html becomes a plain PNG; an SVG logo goes."""
+    import importlib
+
+    from django.apps import apps
+    from django.core.files.storage import default_storage
+
+    from coopculture.coops.models import Coop
+
+    migration = importlib.import_module("coopculture.coops.migrations.0004_reencode_stored_logos")
+    polyglot = png() + SCRIPT
+    default_storage.save(f"coops/{coop.uuid}/logo-aaaa.html", io.BytesIO(polyglot))
+    default_storage.save(f"coops/{other_coop.uuid}/logo-bbbb.png", io.BytesIO(SVG_SCRIPT))
+    Coop.objects.filter(pk=coop.pk).update(logo=f"coops/{coop.uuid}/logo-aaaa.html")
+    Coop.objects.filter(pk=other_coop.pk).update(logo=f"coops/{other_coop.uuid}/logo-bbbb.png")
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        migration.reencode_stored_logos(apps, None)
+
+    coop.refresh_from_db()
+    other_coop.refresh_from_db()
+    assert coop.logo.name.startswith(f"coops/{coop.uuid}/logo-")
+    assert coop.logo.name.endswith(".png")
+    with default_storage.open(coop.logo.name) as stored:
+        body = stored.read()
+    assert b"script" not in body and Image.open(io.BytesIO(body)).format == "PNG"
+    assert not other_coop.logo
+    assert stored_files(settings) == {coop.logo.name}  # both old files are gone
