@@ -159,6 +159,7 @@ class Findings:
     checked: int = 0
     pdfs: int = 0
     pdfs_showing_payloads: int = 0
+    fetched: list[str] = field(default_factory=list)  # URLs the PDF renderer loaded
 
     def check_pdf_text(self, where: str, pdf: bytes) -> None:
         """A printed PDF shows the payloads as typed, with no HTML entity in its text."""

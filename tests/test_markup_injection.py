@@ -197,6 +197,14 @@ def sweep(coop, users, client_for, monkeypatch, urlconf=None) -> markup.Findings
         return html
 
     monkeypatch.setattr(pdf, "render_html", recording_render_html)
+    fetched = findings.fetched
+    real_fetch = pdf.LocalURLFetcher.fetch
+
+    def recording_fetch(self, url, *args, **kwargs):
+        fetched.append(url)
+        return real_fetch(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.LocalURLFetcher, "fetch", recording_fetch)
 
     clients = {
         name: client_for(users.get(name)) if name else client_for()
@@ -258,6 +266,15 @@ def test_no_page_outputs_a_coop_text_as_markup(payload_coop, users, client_for, 
     findings = sweep(payload_coop, users, client_for, monkeypatch)
 
     assert findings.problems == []
+    # What the PDFs loaded: only our own files and data: URIs (the QR codes), nothing a
+    # coop's text could have named (file:///etc/passwd, another site...).
+    assert findings.fetched
+    outside = [
+        url
+        for url in findings.fetched
+        if not url.startswith(("data:", "file:///static/", "file:///media/"))
+    ]
+    assert outside == []
     assert findings.pdfs >= 4  # kit piece, leaflet, certificates: read back as text
     assert findings.pdfs_showing_payloads >= 3  # ... where the coop's texts show as typed
     ok_pages = sum(1 for status in findings.statuses.values() if status == 200)
