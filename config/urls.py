@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.shortcuts import redirect
 from django.urls import include, path
-from django.views.static import serve
+
+from coopculture.core.urls import media_urlpatterns
 
 
 def _admin_has_permission(request) -> bool:
@@ -59,8 +60,9 @@ urlpatterns = [
 ]
 
 if settings.DEBUG or settings.DEMO_MODE:
-    # Production serves uploaded media from the reverse proxy.
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+    # Production serves uploaded media from the reverse proxy, with the same headers
+    # (README, "Serving /media/").
+    urlpatterns += media_urlpatterns()
 
 handler400 = "coopculture.core.views.bad_request"
 handler403 = "coopculture.core.views.permission_denied"

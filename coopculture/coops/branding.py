@@ -2,10 +2,11 @@
 
 import re
 
-from PIL import Image, UnidentifiedImageError
-
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.utils.translation import gettext_lazy as _
+
+from coopculture.core.images import ImageRules, reencode_image
 
 HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#1d5c8c"
@@ -13,7 +14,6 @@ MIN_CONTRAST = 4.5  # WCAG 2.1 AA for normal text
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 2000
 LOGO_MIN_SIDE = 32
-LOGO_FORMATS = {"PNG", "JPEG", "WEBP"}
 
 
 def _channel(value: int) -> float:
@@ -54,38 +54,10 @@ def validate_hex_colour(value: str) -> None:
         )
 
 
-def validate_logo(uploaded) -> None:
-    """A real PNG, JPEG or WebP image, at most 1 MB and 2000 px a side (no SVG: scripts)."""
-    if uploaded.size > LOGO_MAX_BYTES:
-        raise ValidationError(
-            _("The logo is too large (%(size)s kB). The limit is 1024 kB."),
-            code="logo_too_large",
-            params={"size": uploaded.size // 1024},
-        )
-    try:
-        uploaded.seek(0)
-        with Image.open(uploaded) as image:
-            image_format = image.format
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValidationError(
-            _("This file is not an image we can read. Send a PNG, JPEG or WebP file."),
-            code="logo_not_image",
-        ) from exc
-    finally:
-        uploaded.seek(0)
-    if image_format not in LOGO_FORMATS:
-        raise ValidationError(
-            _("Send the logo as PNG, JPEG or WebP."),
-            code="logo_format",
-        )
-    if max(width, height) > LOGO_MAX_SIDE or min(width, height) < LOGO_MIN_SIDE:
-        raise ValidationError(
-            _(
-                "The logo measures %(width)s × %(height)s pixels; each side must be "
-                "between 32 and 2000 pixels."
-            ),
-            code="logo_size",
-            params={"width": width, "height": height},
-        )
+LOGO_RULES = ImageRules(max_bytes=LOGO_MAX_BYTES, max_side=LOGO_MAX_SIDE, min_side=LOGO_MIN_SIDE)
+
+
+def validate_logo(uploaded) -> ContentFile:
+    """A real PNG, JPEG or WebP image, at most 1 MB and 2000 px a side (no SVG: scripts),
+    returned re-encoded under a random name (core.images.reencode_image)."""
+    return reencode_image(uploaded, rules=LOGO_RULES)

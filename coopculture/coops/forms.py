@@ -2,11 +2,11 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from coopculture.coops.branding import validate_logo
+from coopculture.coops.branding import LOGO_RULES
 from coopculture.coops.models import Activity, Coop, LegalForm, Role
 from coopculture.coops.services import SETTINGS_FIELDS
-
-LOGO_ACCEPT = "image/png,image/jpeg,image/webp"
+from coopculture.core.images import ACCEPT as LOGO_ACCEPT
+from coopculture.core.images import UploadedImageField
 
 
 def activities_field() -> forms.MultipleChoiceField:
@@ -21,10 +21,10 @@ def activities_field() -> forms.MultipleChoiceField:
 
 class CoopSettingsForm(forms.ModelForm):
     activities = activities_field()
-    logo = forms.FileField(
+    logo = UploadedImageField(
         label=_("Logo"),
         required=False,
-        validators=[validate_logo],
+        rules=LOGO_RULES,
         widget=forms.FileInput(attrs={"accept": LOGO_ACCEPT}),
         help_text=_("PNG, JPEG or WebP, at most 1 MB and 2000 pixels a side."),
     )

@@ -9,7 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coopculture.coops.branding import DEFAULT_COLOUR, readable_colour, validate_hex_colour
+from coopculture.core.images import FORMATS as IMAGE_FORMATS
 from coopculture.core.models import TimeStampedModel
+
+IMAGE_EXTENSIONS = {*IMAGE_FORMATS.values(), "jpeg"}
 
 
 class LegalForm(models.TextChoices):
@@ -30,7 +33,11 @@ class Activity(models.TextChoices):
 
 
 def coop_logo_path(instance: "Coop", filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "png"
+    """An opaque name; the extension is the one core.images gave the re-encoded file (any
+    other, such as `.html` from an uploaded name, is never kept)."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in IMAGE_EXTENSIONS:
+        extension = "bin"
     return f"coops/{instance.uuid}/logo-{uuid.uuid4().hex[:8]}.{extension}"
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -55,3 +56,24 @@ def server_error(request):
     from django.template import loader
 
     return HttpResponseServerError(loader.get_template("errors/500.html").render())
+
+
+# The content types media may be shown as; anything else is sent as a download.
+INLINE_MEDIA_TYPES = {"image/png", "image/jpeg", "image/webp"}
+MEDIA_CSP = "default-src 'none'"
+
+
+def media(request, path):
+    """Uploaded media in DEBUG and demo mode, with the headers the reverse proxy adds in
+    production (README, "Serving /media/"): no sniffing, no script, no plugin, nothing
+    fetched; only PNG, JPEG and WebP are shown inline, every other file is downloaded."""
+    from django.utils.http import content_disposition_header
+    from django.views.static import serve
+
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = MEDIA_CSP
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    if content_type not in INLINE_MEDIA_TYPES:
+        response["Content-Disposition"] = content_disposition_header(True, path.rsplit("/", 1)[-1])
+    return response

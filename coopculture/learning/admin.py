@@ -9,6 +9,7 @@ coop-owned and scoped: they are not in the admin (ADR 0005).
 
 import inspect
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from coopculture.coops.models import Activity as CoopActivity
+from coopculture.core.images import UploadedImageField
 from coopculture.learning import content
 from coopculture.learning.models import (
     Activity,
@@ -108,6 +110,8 @@ class ModuleAdminForm(forms.ModelForm):
             "cover_image",
             "cover_alt",
         ]
+        # Re-encoded under a random name (core.images), like every uploaded image.
+        field_classes = {"cover_image": UploadedImageField}
 
     def clean(self):
         cleaned = super().clean()
@@ -154,11 +158,7 @@ class ActivityAdminForm(forms.ModelForm):
         validators=[FileExtensionValidator(["vtt"])],
         help_text=_("A .vtt file."),
     )
-    poster = forms.ImageField(
-        label=_("Poster image"),
-        required=False,
-        validators=[FileExtensionValidator(["jpg", "jpeg", "png", "webp"])],
-    )
+    poster = UploadedImageField(label=_("Poster image"), required=False)
 
     class Meta:
         model = Activity
@@ -180,6 +180,20 @@ class ActivityAdminForm(forms.ModelForm):
             _("JSON, in the shape expected for the activity's kind:"),
             CONTENT_SHAPES,
         )
+
+    def _opaque_name(self, field: str, extension: str | None = None):
+        """The uploaded file under a random name: only its checked extension is kept."""
+        uploaded = self.cleaned_data.get(field)
+        if uploaded and hasattr(uploaded, "content_type"):  # a new upload, not the stored file
+            suffix = extension or uploaded.name.rsplit(".", 1)[-1].lower()
+            uploaded.name = f"{uuid.uuid4().hex}.{suffix}"
+        return uploaded
+
+    def clean_media(self):
+        return self._opaque_name("media")
+
+    def clean_captions(self):
+        return self._opaque_name("captions", "vtt")
 
     def clean(self):
         cleaned = super().clean()

@@ -21,26 +21,29 @@ importing the same bundle twice changes nothing. Modules and terms absent from t
 bundle are kept.
 """
 
+import hashlib
 import io
 import json
 import re
-import warnings
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django_scopes import scopes_disabled
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ImageField, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coopculture.coops.models import Activity as CoopActivity
+from coopculture.core.images import FORMATS as IMAGE_EXTENSIONS
+from coopculture.core.images import reencode_image
 from coopculture.learning.content import content_errors
 from coopculture.learning.errors import LearningError
 from coopculture.learning.models import (
@@ -58,7 +61,6 @@ BUNDLE_FILE = "bundle.json"
 MEDIA_DIR = "media"
 MAX_UNPACKED_BYTES = 2 * 1024**3  # a zip may not unpack to more than 2 GB
 MAX_JSON_BYTES = 20 * 1024**2
-IMAGE_FORMATS = {"PNG", "JPEG", "WEBP"}
 VIDEO_SUFFIXES = {".mp4", ".m4v", ".webm", ".ogv"}
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z")
 SMALLINT_MAX = 32767
@@ -180,22 +182,17 @@ class _ZipSource:
 
 
 def _is_image(data: bytes) -> bool:
+    """A PNG, JPEG or WebP image that core.images accepts (and will re-encode)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                image_format = image.format
-                image.verify()
-    except (
-        UnidentifiedImageError,
-        OSError,
-        SyntaxError,
-        ValueError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-    ):
+        reencode_image(ContentFile(data))
+    except ValidationError:
         return False
-    return image_format in IMAGE_FORMATS
+    return True
+
+
+def _image_format(data: bytes) -> str:
+    with Image.open(io.BytesIO(data)) as image:
+        return image.format
 
 
 def _is_webvtt(data: bytes) -> bool:
@@ -671,9 +668,21 @@ class _MediaWriter:
         data = self.source.read(bundle_path) or b""
         if current and _same_bytes(current, data):
             return False
-        target = instance._meta.get_field(name).generate_filename(
-            instance, PurePosixPath(bundle_path).name
-        )
+        model_field = instance._meta.get_field(name)
+        if isinstance(model_field, ImageField):
+            # Only pixels, under a name from their digest (core.images): never the
+            # bundle's own name, which may end in .html.
+            data = reencode_image(ContentFile(data)).read()
+            extension = IMAGE_EXTENSIONS[_image_format(data)]
+            file_name = f"{hashlib.sha256(data).hexdigest()[:32]}.{extension}"
+        else:
+            # Captions are WebVTT whatever the bundle calls them; videos keep their
+            # checked suffix (_check_file).
+            suffix = ".vtt" if name == "captions" else PurePosixPath(bundle_path).suffix.lower()
+            file_name = f"{hashlib.sha256(data).hexdigest()[:32]}{suffix}"
+        target = model_field.generate_filename(instance, file_name)
+        if current == target:
+            return False
         if not _same_bytes(target, data) and not self.dry_run:
             target = default_storage.save(target, ContentFile(data))
             self.written.append(target)

@@ -55,7 +55,7 @@ def test_a_text_file_renamed_png_is_refused():
     fake = SimpleUploadedFile("logo.png", b"<script>alert(1)</script>", content_type="image/png")
     with pytest.raises(ValidationError) as error:
         validate_logo(fake)
-    assert error.value.code == "logo_not_image"
+    assert error.value.code == "image_format"
 
 
 def test_an_svg_logo_is_refused():
@@ -69,13 +69,13 @@ def test_an_svg_logo_is_refused():
 def test_a_gif_logo_is_refused():
     with pytest.raises(ValidationError) as error:
         validate_logo(image_file("GIF", name="logo.gif"))
-    assert error.value.code == "logo_format"
+    assert error.value.code == "image_format"
 
 
 def test_a_huge_or_tiny_logo_is_refused():
     with pytest.raises(ValidationError) as error:
         validate_logo(image_file(size=(2400, 100)))
-    assert error.value.code == "logo_size"
+    assert error.value.code == "image_size"
     with pytest.raises(ValidationError):
         validate_logo(image_file(size=(20, 20)))
 
@@ -84,4 +84,4 @@ def test_a_logo_over_one_megabyte_is_refused():
     big = SimpleUploadedFile("logo.png", b"\x89PNG" + b"0" * (1024 * 1024 + 1))
     with pytest.raises(ValidationError) as error:
         validate_logo(big)
-    assert error.value.code == "logo_too_large"
+    assert error.value.code == "image_too_large"
