@@ -24,7 +24,7 @@ from django_scopes import scopes_disabled
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.tasks import task
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -121,7 +121,8 @@ DEFAULT_TEXTS = {
         ),
         "blocks": [
             {"type": "video", "module": "ma-coop-c-est-quoi", "position": 1},
-            {"type": "booklet"},
+            # The welcome booklet of the member's profile (a buyer's when none is known).
+            {"type": "booklet", "profile": "accedant"},
         ],
     },
     AutomationKind.DELIVERY_POSTPONED: {
@@ -209,33 +210,8 @@ for _text in DEFAULT_TEXTS.values():
         _text[_field] = french_typography(_text[_field])
 
 
-def booklet_url(*, coop) -> str:
-    """The coop's welcome booklet (kit app, through its api when it publishes one),
-    otherwise the coop's landing page."""
-    from coopculture.kit import api as kit_api
-
-    finder = getattr(kit_api, "booklet_url", None)
-    if finder is not None:
-        try:
-            url = finder(coop=coop)
-        except Exception:  # the kit's own errors must not stop a welcome
-            logger.exception("kit booklet_url failed")
-            url = None
-        if url:
-            return url
-    return f"/c/{coop.slug}/"
-
-
 def _default_blocks(coop, kind: str) -> list[dict]:
-    blocks = []
-    for block in DEFAULT_TEXTS[kind]["blocks"]:
-        if block["type"] == "booklet":
-            blocks.append(
-                {"type": "link", "url": booklet_url(coop=coop), "label": "Votre livret d'accueil"}
-            )
-        else:
-            blocks.append(dict(block))
-    return blocks
+    return [dict(block) for block in DEFAULT_TEXTS[kind]["blocks"]]
 
 
 def default_message(*, coop, kind: str) -> Message:
@@ -653,7 +629,4 @@ def tick() -> None:
 
 
 def learning_home(coop) -> str:
-    try:
-        return reverse("learning:home", kwargs={"coop_slug": coop.slug})
-    except NoReverseMatch:
-        return f"/c/{coop.slug}/"
+    return reverse("learning:home", kwargs={"coop_slug": coop.slug})

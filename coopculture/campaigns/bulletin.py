@@ -11,6 +11,7 @@ occurrence_key "bulletin:YYYY-MM" is unique per coop.
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from coopculture.campaigns.models import (
@@ -49,7 +50,7 @@ DEFAULT_BULLETIN["body"] = DEFAULT_BULLETIN["body"].replace(
 def _default_blocks(coop) -> list[dict]:
     from coopculture.campaigns.automations import learning_home
 
-    glossary = f"/c/{coop.slug}/parcours/glossaire/"
+    glossary = reverse("learning:glossary", kwargs={"coop_slug": coop.slug})
     return [
         {"type": "next_item"},
         {"type": "news"},

@@ -88,7 +88,7 @@ class MessageForm(forms.ModelForm):
         blocks += [
             b
             for b in (self.instance.blocks or [])
-            if b.get("type") in {"link", "news", "next_item"}
+            if b.get("type") in {"link", "news", "next_item", "booklet"}
         ]
         return blocks
 

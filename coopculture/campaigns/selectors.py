@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from coopculture.campaigns.models import (
     LinkClicks,
@@ -13,7 +14,9 @@ from coopculture.campaigns.models import (
     Send,
     SendKind,
 )
+from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
+from coopculture.members.models import MemberProfile
 
 
 def send_list(*, coop, kinds=None) -> list[Send]:
@@ -159,7 +162,33 @@ def member_variables(
             module = nexts.get(row["user_id"]) or nexts.get(None)
             if module is not None:
                 chosen[row["id"]]["next_module"] = module[0]
+    if "booklet" in slots:
+        profiles = member_profiles(coop=coop, member_ids=[row["id"] for row in rows])
+        default = booklet_default_profile(version.blocks)
+        for row in rows:
+            chosen[row["id"]]["booklet"] = profiles.get(row["id"], default)
     return chosen
+
+
+def booklet_default_profile(blocks) -> str:
+    """The booklet a member without a current profile gets: the block's (the welcome on
+    reservation says "accedant"), else the home buyers' one."""
+    for block in blocks or []:
+        if block.get("type") == "booklet" and block.get("profile") in kit_api.BOOKLET_PROFILES:
+            return block["profile"]
+    return "accedant"
+
+
+def member_profiles(*, coop, member_ids: list) -> dict[int, str]:
+    """The current profile of each member (one query): the latest one still running."""
+    today = timezone.localdate()
+    current = (
+        MemberProfile.objects.filter(coop=coop, member_id__in=[i for i in member_ids if i])
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
+        .order_by("member_id", "start_date", "id")
+        .values_list("member_id", "kind")
+    )
+    return {member_id: kind for member_id, kind in current if kind in kit_api.BOOKLET_PROFILES}
 
 
 def preview_variables(*, coop, version: MessageVersion, member, send: Send | None = None) -> dict:

@@ -84,7 +84,7 @@ def click(request, token):
 
 
 def _signature_ok(request) -> bool:
-    secret = getattr(settings, "CAMPAIGNS_WEBHOOK_SECRET", "")
+    secret = settings.CAMPAIGNS_WEBHOOK_SECRET
     if not secret:
         return False
     expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
