@@ -40,11 +40,20 @@ DEFAULT_BULLETIN = {
         "minutes pour mieux connaître votre coop et ce qu'elle change pour vous.\n\n"
         f"Bonne lecture{NBSP}!"
     ),
+    "letter_body": (
+        "Bonjour {first_name},\n\n"
+        "Voici les nouvelles du mois. Chaque mois, nous vous proposons une vidéo ou un "
+        "témoignage du parcours Culture Coop' que vous n'avez pas encore vu : quelques "
+        "minutes pour mieux connaître votre coop et ce qu'elle change pour vous. Le code "
+        "carré en bas de cette lettre l'ouvre sur votre téléphone.\n\n"
+        f"Bonne lecture{NBSP}!"
+    ),
 }
 DEFAULT_BULLETIN["preheader"] = DEFAULT_BULLETIN["preheader"].replace(" :", f"{NBSP}:")
-DEFAULT_BULLETIN["body"] = DEFAULT_BULLETIN["body"].replace(
-    "pas encore vu :", f"pas encore vu{NBSP}:"
-)
+for _field in ("body", "letter_body"):
+    DEFAULT_BULLETIN[_field] = DEFAULT_BULLETIN[_field].replace(
+        "pas encore vu :", f"pas encore vu{NBSP}:"
+    )
 
 
 def _default_blocks(coop) -> list[dict]:
@@ -71,6 +80,7 @@ def ensure_settings(*, coop) -> BulletinSettings:
             subject=DEFAULT_BULLETIN["subject"],
             preheader=DEFAULT_BULLETIN["preheader"],
             body=DEFAULT_BULLETIN["body"],
+            letter_body=DEFAULT_BULLETIN["letter_body"],
             blocks=_default_blocks(coop),
         )
         row.save(update_fields=["message"])

@@ -254,7 +254,15 @@ def render_version_content(*, coop, subject, preheader, body, blocks, news=None)
 
 def content_hash(message: Message, branding: dict, news_id=None) -> str:
     payload = json.dumps(
-        [message.subject, message.preheader, message.body, message.blocks, branding, news_id],
+        [
+            message.subject,
+            message.preheader,
+            message.body,
+            message.blocks,
+            branding,
+            news_id,
+            message.letter_body,
+        ],
         sort_keys=True,
         default=str,
     )

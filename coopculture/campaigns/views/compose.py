@@ -301,7 +301,7 @@ def send_detail(request, coop_slug, send_id):
             "editable": _editable(send),
             "can_compose": request_has_permission(request, "campaigns.compose"),
             "can_approve": request_has_permission(request, "campaigns.approve"),
-            "too_long_for_letters": len(send.message.body) > letters.TEXT_LIMIT,
+            "too_long_for_letters": len(letters.letter_text(send.message)) > letters.TEXT_LIMIT,
         },
     )
 
