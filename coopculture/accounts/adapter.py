@@ -2,6 +2,8 @@ from allauth.account.adapter import DefaultAccountAdapter
 
 from django.conf import settings
 
+from coopculture.core.mail import platform_headers
+
 
 class AccountAdapter(DefaultAccountAdapter):
     """allauth, the Culture Coop' way.
@@ -23,5 +25,5 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "site_name": "Culture Coop'"}
         ctx.update(context)
-        message = self.render_mail(template_prefix, email, ctx)
+        message = self.render_mail(template_prefix, email, ctx, headers=platform_headers())
         message.send(using=settings.TRANSACTIONAL_MAILER)

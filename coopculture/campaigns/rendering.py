@@ -28,12 +28,12 @@ import css_inline
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from coopculture.campaigns.models import Message, MessageVersion
+from coopculture.core.mail import PlatformEmail, platform_headers
 from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
 from coopculture.members import links as member_links
@@ -415,6 +415,8 @@ class PreparedVersion:
             headers["List-Id"] = f"{self.coop.name} <{self.coop.slug}.{self.domain}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             headers["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+            for name, value in platform_headers().items():
+                headers[name] = value
             headers["MIME-Version"] = "1.0"
             cached = self._constant = headers.as_bytes().rstrip(b"\r\n") + b"\r\n"
             self._boundary = f"=_cc_{secrets.token_hex(12)}"
@@ -505,7 +507,7 @@ class _RawMessage:
         return self.raw
 
 
-class PrebuiltEmail(EmailMultiAlternatives):
+class PrebuiltEmail(PlatformEmail):
     raw_bytes: bytes | None = None
 
     def message(self, *, policy=email_policy.default):
