@@ -113,12 +113,26 @@ def news_of_month(*, coop, month: dt.date) -> BulletinNews | None:
     return BulletinNews.objects.filter(coop=coop, month=first_of_month(month)).first()
 
 
-def next_bulletin_date(*, settings_row: BulletinSettings, today=None) -> dt.date:
+def next_bulletin_date(*, coop, settings_row: BulletinSettings, today=None) -> dt.date:
+    """The day the next bulletin leaves, as schedule_bulletin will send it: this month's
+    day (or today, within the catch-up days) while this month's has not left; once it has
+    left, next month's day."""
     today = today or timezone.localdate()
-    this_month = today.replace(day=settings_row.day_of_month)
-    if this_month >= today:
-        return this_month
-    return next_month(today).replace(day=settings_row.day_of_month)
+    day = settings_row.day_of_month
+    month = first_of_month(today)
+    sent = Send.objects.filter(coop=coop, occurrence_key=occurrence_key(month)).exists()
+    if not sent and today.day <= day + CATCH_UP_DAYS:
+        return max(today, month.replace(day=day))
+    return next_month(month).replace(day=day)
+
+
+def last_bulletin(*, coop) -> Send | None:
+    """The latest bulletin that went out (its date: started_at)."""
+    return (
+        Send.objects.filter(coop=coop, kind=SendKind.BULLETIN, started_at__isnull=False)
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def next_bulletin_month(*, coop, settings_row: BulletinSettings, today=None) -> dt.date:

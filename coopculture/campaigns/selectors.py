@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coopculture.campaigns.models import (
+    AutomationKind,
     LinkClicks,
     MessageVersion,
     Recipient,
@@ -120,6 +122,42 @@ def link_clicks(*, coop, send: Send) -> list[tuple[str, str, int]]:
     counts = dict(LinkClicks.objects.filter(coop=coop, send=send).values_list("code", "clicks"))
     rows = [(code, url, counts.get(code, 0)) for code, url in targets.items()]
     return sorted(rows, key=lambda row: (-row[2], row[0]))
+
+
+# --- What a member is told about a message ---------------------------------------------------
+
+# Where the member got a link from, in their words (a send's name is the team's own label:
+# "Relance inactifs T4", "Bienvenue après la réservation - Les Embruns").
+MESSAGE_ORIGINS = {
+    AutomationKind.WELCOME: _(
+        "You received this link in the welcome email %(coop)s sends after a reservation."
+    ),
+    AutomationKind.DELIVERY_POSTPONED: _(
+        "You received this link in the email %(coop)s sends when the delivery date of your "
+        "home moves."
+    ),
+    AutomationKind.DELIVERED: _(
+        "You received this link in the email %(coop)s sends when your home is delivered."
+    ),
+    AutomationKind.AG_REMINDER: _(
+        "You received this link in the reminder of the general assembly of %(coop)s."
+    ),
+    SendKind.BULLETIN: _("You received this link in the monthly bulletin of %(coop)s."),
+}
+DEFAULT_ORIGIN = _("You received this link in an email from %(coop)s.")
+
+
+def message_origin(*, coop, recipient: Recipient) -> dict:
+    """What the unsubscribe page says of the message a link came in: which kind of email
+    of which coop, and the subject the member saw."""
+    send = recipient.send
+    origin = MESSAGE_ORIGINS.get(send.automation_kind) or MESSAGE_ORIGINS.get(send.kind)
+    subject = send.version.subject if send.version else ""
+    first_name = recipient.member.first_name if recipient.member else ""
+    return {
+        "origin": (origin or DEFAULT_ORIGIN) % {"coop": coop.name},
+        "subject": subject.replace("[[cc:first_name]]", first_name),
+    }
 
 
 # --- Per-member items ------------------------------------------------------------------------
