@@ -139,6 +139,10 @@ def check_promise(label, heading, response, *, coop, booklet_title, before=""):
         assert kind == "application/pdf"
         assert pdf_title(response.content) == f"{booklet_title} – {coop.name}"
         assert "Livret d'accueil" in pdf_text(response.content)
+    elif label == "Tout le parcours Culture Coop'":
+        assert kind == "text/html" and "parcours" in page_title(response).lower(), label
+    elif label == "Les mots de la coop, expliqués simplement":
+        assert kind == "text/html" and "glossaire" in page_title(response).lower(), label
     elif label == "Choisir ce que je reçois":
         assert kind == "text/html" and coop.name in page_text(response)
     elif label == "Se désinscrire":
@@ -302,3 +306,40 @@ def test_booklet_pages_answer_for_each_profile_and_404_otherwise(coop, other_coo
         assert pdf_title(other.content) == f"{title} – {other_coop.name}"
     assert client.get(f"/c/{coop.slug}/livret-accueil/inconnus/").status_code == 404
     assert client.get(f"/c/{coop.slug}/livret-accueil/inconnus.pdf").status_code == 404
+
+
+def test_every_link_of_the_monthly_bulletin_and_its_letter_leads_where_it_says(
+    coop, demo_path, smtp_mailers, settings
+):
+    from coopculture.campaigns import bulletin
+    from coopculture.members.models import Purpose
+
+    today = timezone.localdate()
+    with scopes_disabled():
+        row = run_in_coop(coop, bulletin.ensure_settings)
+        row.enabled, row.day_of_month = True, min(today.day, 28)
+        row.save()
+    make_members(coop, 1, purpose=Purpose.BULLETIN)
+    make_members(coop, 1, purpose=Purpose.BULLETIN, preferred_channel=Channel.POST)
+    assert run_in_coop(coop, automations.run_cycle)["bulletins"] == 1
+    [message] = smtp_mailers.wait_for(1)
+    parser = Anchors()
+    parser.feed(message.get_body(preferencelist=("html",)).get_content())
+    labels = set()
+    for href, label, heading, before in parser.links:
+        check_promise(
+            label, heading, follow(href, settings), coop=coop, booklet_title="", before=before
+        )
+        labels.add(plain(label).split(":")[0].strip())
+    assert {"Tout le parcours Culture Coop'", "Les mots de la coop, expliqués simplement"} <= labels
+    text = smtp_mailers.text_of(message)
+    assert len(URL.findall(text)) == len({link[0] for link in parser.links})
+    for url in URL.findall(text):
+        assert follow(url, settings).status_code == 200, url
+    with scopes_disabled():
+        [batch] = LetterBatch.objects.filter(coop=coop)
+        with batch.file.open("rb") as handle:
+            pdf = handle.read()
+    [code] = decoded_qr_codes(pdf)
+    promised = re.search(r"(?:À regarder|À lire|À découvrir)[^:]*: (.+?) \(", pdf_text(pdf))
+    assert promised and promised.group(1) in page_text(follow(code, settings))
