@@ -156,6 +156,8 @@ GLOBAL_FACTORIES: dict[str, Callable[[Coop], object]] = {
     "position": lambda coop: 1,
     "piece_key": lambda coop: "flyer",  # the print kit's pieces: the same keys in every coop
     "kind": lambda coop: "welcome",  # campaigns (c2): the automations, the same in every coop
+    # kit: the welcome booklet of a profile (public, the same profiles in every coop)
+    "profile_slug": lambda coop: "accedants",
 }
 
 

@@ -48,3 +48,22 @@ def test_queries_stay_fixed_and_within_budget(actor, url, coop, other_coop, user
     large = count_queries(client, url)
     assert small == large, f"{url}: {small} queries with little data, {large} with more"
     assert large <= BUDGET, f"{url}: {large} queries"
+
+
+@pytest.mark.parametrize("actor", ["admin", "animateur"])
+def test_the_dashboard_reads_its_figures_in_fixed_queries_whatever_the_data(
+    actor, coop, other_coop, users, client_for
+):
+    """Members, visits, learners and sends grow: the dashboard's queries do not (its
+    figures come in one query, scoped to the coop)."""
+    from tests.coops.test_views import dashboard_world
+
+    client = client_for(users[actor])
+    url = f"/gestion/{coop.slug}/"
+    client.get(url)  # warm the session
+    small = count_queries(client, url)
+    dashboard_world(coop, 30)
+    dashboard_world(other_coop, 30)
+    large = count_queries(client, url)
+    assert small == large, f"{small} queries with little data, {large} with more"
+    assert large <= BUDGET, f"{url}: {large} queries"

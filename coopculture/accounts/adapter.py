@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from coopculture.accounts import selectors
+from coopculture.core.mail import platform_headers
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,7 +43,7 @@ class AccountAdapter(DefaultAccountAdapter):
         ctx = {"request": request, "email": email, "site_name": "Culture Coop'"}
         ctx.update(context)
         ctx.setdefault("site_url", settings.SITE_URL.rstrip("/"))
-        message = self.render_mail(template_prefix, email, ctx)
+        message = self.render_mail(template_prefix, email, ctx, headers=platform_headers())
         message.send(using=settings.TRANSACTIONAL_MAILER)
 
     def pre_login(self, request, user, **kwargs):

@@ -10,6 +10,10 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Email and letters")
 
     def ready(self):
+        from coopculture.campaigns import dashboard as campaigns_dashboard
+        from coopculture.coops import dashboard
+
+        dashboard.register(campaigns_dashboard.CARD)  # the coop dashboard's card
         from coopculture.campaigns import tasks, timeline  # noqa: F401 (registers providers)
         from coopculture.campaigns.models import AutomationOccurrence, Recipient
         from coopculture.core import ticks

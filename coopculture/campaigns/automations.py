@@ -24,7 +24,7 @@ from django_scopes import scopes_disabled
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.tasks import task
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -119,9 +119,31 @@ DEFAULT_TEXTS = {
             "À bientôt,\n"
             "L'équipe {coop}"
         ),
+        # The letter to members who prefer the post: a letter's words (no "reply to this
+        # message", no "just below": the code to scan is at the bottom of the page).
+        "letter_body": (
+            "Bonjour {first_name},\n\n"
+            "Vous venez de réserver votre logement avec {coop}. Toute l'équipe vous "
+            "souhaite la bienvenue !\n\n"
+            "En achetant avec une coopérative Hlm, vous ne devenez pas seulement "
+            "propriétaire. Vous devenez aussi coopérateur ou coopératrice de la coop, "
+            "avec une voix comme chacun à son assemblée générale.\n\n"
+            "Pour commencer, une courte vidéo explique en 3 minutes ce que la coop change "
+            "pour vous : le code carré en bas de cette lettre l'ouvre sur votre téléphone. "
+            "Votre livret d'accueil rassemble le reste : les étapes de votre achat et les "
+            "personnes à contacter. Vous ne l'avez pas reçu ? Demandez-le-nous : nous vous "
+            "l'envoyons par la poste.\n\n"
+            "Un rappel utile : la loi vous laisse 10 jours pour changer d'avis après la "
+            "réception de votre contrat de réservation.\n\n"
+            "Une question ? Appelez-nous ou écrivez-nous : nos coordonnées sont en haut de "
+            "cette lettre.\n\n"
+            "À bientôt,\n"
+            "L'équipe {coop}"
+        ),
         "blocks": [
             {"type": "video", "module": "ma-coop-c-est-quoi", "position": 1},
-            {"type": "booklet"},
+            # The welcome booklet of the member's profile (a buyer's when none is known).
+            {"type": "booklet", "profile": "accedant"},
         ],
     },
     AutomationKind.DELIVERY_POSTPONED: {
@@ -145,6 +167,24 @@ DEFAULT_TEXTS = {
             "l'attente, jusqu'au jour des clés.\n\n"
             "L'équipe {coop}"
         ),
+        "letter_body": (
+            "Bonjour {first_name},\n\n"
+            "Nous vous devons une information importante sur votre future résidence, "
+            "{programme} : sa livraison, prévue le {previous_date}, est repoussée au "
+            "{new_date}.\n\n"
+            "La raison : {reason}\n\n"
+            "Nous savons qu'un report bouscule vos projets : déménagement, préavis, "
+            "budget. Nous en sommes sincèrement désolés. Nous vous tiendrons au courant de "
+            "l'avancement du chantier, et nous vous préviendrons tout de suite si la date "
+            "devait encore changer.\n\n"
+            "Si ce report vous met en difficulté (bail à prolonger, double loyer, prêt…), "
+            "parlez-nous-en : appelez-nous ou écrivez-nous, nos coordonnées sont en haut de "
+            "cette lettre. Nous chercherons une solution avec vous.\n\n"
+            "En attendant, d'autres accédants racontent comment ils ont vécu l'attente, "
+            "jusqu'au jour des clés : le code carré en bas de cette lettre ouvre leur "
+            "témoignage sur votre téléphone.\n\n"
+            "L'équipe {coop}"
+        ),
         "blocks": [{"type": "testimonial", "module": "du-chantier-aux-cles", "position": 1}],
     },
     AutomationKind.DELIVERED: {
@@ -161,6 +201,22 @@ DEFAULT_TEXTS = {
             "Syndic, syndicat des copropriétaires, conseil syndical : ces mots se "
             "ressemblent mais ne désignent pas la même chose. La vidéo ci-dessous les "
             "explique simplement, et la plaquette les garde à portée de main.\n\n"
+            "Un conseil : dans le mois qui suit la remise des clés, signalez par écrit "
+            "les défauts que vous n'auriez pas vus le jour de la livraison.\n\n"
+            "L'équipe {coop}"
+        ),
+        "letter_body": (
+            "Bonjour {first_name},\n\n"
+            "Votre résidence, {programme}, est livrée : bienvenue chez vous !\n\n"
+            "Votre immeuble est maintenant une copropriété, et vous en êtes "
+            "copropriétaire. Les décisions sur les parties communes (budget, entretien, "
+            "travaux) se prennent ensemble, à l'assemblée générale de copropriété, au moins "
+            "une fois par an.\n\n"
+            "Syndic, syndicat des copropriétaires, conseil syndical : ces mots se "
+            "ressemblent mais ne désignent pas la même chose. Une courte vidéo les explique "
+            "simplement : le code carré en bas de cette lettre l'ouvre sur votre téléphone. "
+            "Une plaquette les garde à portée de main : demandez-la-nous, nous vous "
+            "l'envoyons sur papier.\n\n"
             "Un conseil : dans le mois qui suit la remise des clés, signalez par écrit "
             "les défauts que vous n'auriez pas vus le jour de la livraison.\n\n"
             "L'équipe {coop}"
@@ -188,6 +244,22 @@ DEFAULT_TEXTS = {
             "Nous serons heureux de vous y retrouver !\n\n"
             "L'équipe {coop}"
         ),
+        "letter_body": (
+            "Bonjour {first_name},\n\n"
+            "L'assemblée générale de votre coop, {coop}, aura lieu le {ag_date}.\n\n"
+            "C'est le moment de l'année où les associés de la coop, dont vous faites "
+            "partie, approuvent les comptes, élisent les administrateurs et votent les "
+            "grandes décisions. Chacun y a une voix, quel que soit le nombre de ses parts "
+            "sociales.\n\n"
+            "Cette lettre est un rappel. La convocation officielle, avec l'ordre du jour et "
+            "la façon de voter si vous ne pouvez pas venir, vous parviendra séparément.\n\n"
+            "Pour vous y préparer, un administrateur raconte ce qu'il défend au conseil "
+            "d'administration : le code carré en bas de cette lettre ouvre son témoignage "
+            "sur votre téléphone. Une plaquette explique comment se passe l'AG : "
+            "demandez-la-nous, nous vous l'envoyons sur papier.\n\n"
+            "Nous serons heureux de vous y retrouver !\n\n"
+            "L'équipe {coop}"
+        ),
         "blocks": [
             {"type": "testimonial", "module": "une-voix-pour-chacun", "position": 1},
             {"type": "leaflet", "module": "une-voix-pour-chacun", "position": 5},
@@ -205,37 +277,12 @@ def french_typography(text: str) -> str:
 
 
 for _text in DEFAULT_TEXTS.values():
-    for _field in ("name", "subject", "preheader", "body"):
+    for _field in ("name", "subject", "preheader", "body", "letter_body"):
         _text[_field] = french_typography(_text[_field])
 
 
-def booklet_url(*, coop) -> str:
-    """The coop's welcome booklet (kit app, through its api when it publishes one),
-    otherwise the coop's landing page."""
-    from coopculture.kit import api as kit_api
-
-    finder = getattr(kit_api, "booklet_url", None)
-    if finder is not None:
-        try:
-            url = finder(coop=coop)
-        except Exception:  # the kit's own errors must not stop a welcome
-            logger.exception("kit booklet_url failed")
-            url = None
-        if url:
-            return url
-    return f"/c/{coop.slug}/"
-
-
 def _default_blocks(coop, kind: str) -> list[dict]:
-    blocks = []
-    for block in DEFAULT_TEXTS[kind]["blocks"]:
-        if block["type"] == "booklet":
-            blocks.append(
-                {"type": "link", "url": booklet_url(coop=coop), "label": "Votre livret d'accueil"}
-            )
-        else:
-            blocks.append(dict(block))
-    return blocks
+    return [dict(block) for block in DEFAULT_TEXTS[kind]["blocks"]]
 
 
 def default_message(*, coop, kind: str) -> Message:
@@ -248,6 +295,7 @@ def default_message(*, coop, kind: str) -> Message:
         subject=text["subject"],
         preheader=text["preheader"],
         body=text["body"],
+        letter_body=text["letter_body"],
         blocks=_default_blocks(coop, kind),
     )
 
@@ -297,6 +345,7 @@ def event_message(*, coop, setting: AutomationSetting, values: dict, label: str)
         subject=_fill(source.subject, values)[:150],
         preheader=_fill(source.preheader, values)[:150],
         body=_fill(source.body, values),
+        letter_body=_fill(source.letter_body, values),
         blocks=list(source.blocks or []),
     )
 
@@ -653,7 +702,4 @@ def tick() -> None:
 
 
 def learning_home(coop) -> str:
-    try:
-        return reverse("learning:home", kwargs={"coop_slug": coop.slug})
-    except NoReverseMatch:
-        return f"/c/{coop.slug}/"
+    return reverse("learning:home", kwargs={"coop_slug": coop.slug})

@@ -11,6 +11,7 @@ occurrence_key "bulletin:YYYY-MM" is unique per coop.
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from coopculture.campaigns.models import (
@@ -39,17 +40,26 @@ DEFAULT_BULLETIN = {
         "minutes pour mieux connaître votre coop et ce qu'elle change pour vous.\n\n"
         f"Bonne lecture{NBSP}!"
     ),
+    "letter_body": (
+        "Bonjour {first_name},\n\n"
+        "Voici les nouvelles du mois. Chaque mois, nous vous proposons une vidéo ou un "
+        "témoignage du parcours Culture Coop' que vous n'avez pas encore vu : quelques "
+        "minutes pour mieux connaître votre coop et ce qu'elle change pour vous. Le code "
+        "carré en bas de cette lettre l'ouvre sur votre téléphone.\n\n"
+        f"Bonne lecture{NBSP}!"
+    ),
 }
 DEFAULT_BULLETIN["preheader"] = DEFAULT_BULLETIN["preheader"].replace(" :", f"{NBSP}:")
-DEFAULT_BULLETIN["body"] = DEFAULT_BULLETIN["body"].replace(
-    "pas encore vu :", f"pas encore vu{NBSP}:"
-)
+for _field in ("body", "letter_body"):
+    DEFAULT_BULLETIN[_field] = DEFAULT_BULLETIN[_field].replace(
+        "pas encore vu :", f"pas encore vu{NBSP}:"
+    )
 
 
 def _default_blocks(coop) -> list[dict]:
     from coopculture.campaigns.automations import learning_home
 
-    glossary = f"/c/{coop.slug}/parcours/glossaire/"
+    glossary = reverse("learning:glossary", kwargs={"coop_slug": coop.slug})
     return [
         {"type": "next_item"},
         {"type": "news"},
@@ -70,6 +80,7 @@ def ensure_settings(*, coop) -> BulletinSettings:
             subject=DEFAULT_BULLETIN["subject"],
             preheader=DEFAULT_BULLETIN["preheader"],
             body=DEFAULT_BULLETIN["body"],
+            letter_body=DEFAULT_BULLETIN["letter_body"],
             blocks=_default_blocks(coop),
         )
         row.save(update_fields=["message"])
@@ -102,12 +113,26 @@ def news_of_month(*, coop, month: dt.date) -> BulletinNews | None:
     return BulletinNews.objects.filter(coop=coop, month=first_of_month(month)).first()
 
 
-def next_bulletin_date(*, settings_row: BulletinSettings, today=None) -> dt.date:
+def next_bulletin_date(*, coop, settings_row: BulletinSettings, today=None) -> dt.date:
+    """The day the next bulletin leaves, as schedule_bulletin will send it: this month's
+    day (or today, within the catch-up days) while this month's has not left; once it has
+    left, next month's day."""
     today = today or timezone.localdate()
-    this_month = today.replace(day=settings_row.day_of_month)
-    if this_month >= today:
-        return this_month
-    return next_month(today).replace(day=settings_row.day_of_month)
+    day = settings_row.day_of_month
+    month = first_of_month(today)
+    sent = Send.objects.filter(coop=coop, occurrence_key=occurrence_key(month)).exists()
+    if not sent and today.day <= day + CATCH_UP_DAYS:
+        return max(today, month.replace(day=day))
+    return next_month(month).replace(day=day)
+
+
+def last_bulletin(*, coop) -> Send | None:
+    """The latest bulletin that went out (its date: started_at)."""
+    return (
+        Send.objects.filter(coop=coop, kind=SendKind.BULLETIN, started_at__isnull=False)
+        .order_by("-started_at")
+        .first()
+    )
 
 
 def next_bulletin_month(*, coop, settings_row: BulletinSettings, today=None) -> dt.date:

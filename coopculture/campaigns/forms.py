@@ -58,8 +58,11 @@ class MessageForm(forms.ModelForm):
 
     class Meta:
         model = Message
-        fields = ["subject", "preheader", "body"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 12})}
+        fields = ["subject", "preheader", "body", "letter_body"]
+        widgets = {
+            "body": forms.Textarea(attrs={"rows": 12}),
+            "letter_body": forms.Textarea(attrs={"rows": 8}),
+        }
 
     def __init__(self, *args, coop, **kwargs):
         super().__init__(*args, **kwargs)
@@ -88,7 +91,7 @@ class MessageForm(forms.ModelForm):
         blocks += [
             b
             for b in (self.instance.blocks or [])
-            if b.get("type") in {"link", "news", "next_item"}
+            if b.get("type") in {"link", "news", "next_item", "booklet"}
         ]
         return blocks
 
@@ -98,7 +101,8 @@ class MessageForm(forms.ModelForm):
 
     @property
     def too_long_for_letters(self) -> bool:
-        return len(self["body"].value() or "") > LETTER_TEXT_LIMIT
+        letter = self["letter_body"].value() or self["body"].value() or ""
+        return len(letter) > LETTER_TEXT_LIMIT
 
 
 class CampaignForm(MessageForm):
@@ -117,7 +121,7 @@ class CampaignForm(MessageForm):
             "Only members who agreed to this receive it; the unsubscribe link withdraws it."
         ),
     )
-    field_order = ["name", "purpose", "subject", "preheader", "body"]
+    field_order = ["name", "purpose", "subject", "preheader", "body", "letter_body"]
 
 
 class SegmentForm(forms.Form):

@@ -40,6 +40,9 @@ from coopculture.learning import api as learning_api
 LETTER_RETENTION = dt.timedelta(days=30)
 TEXT_LIMIT = 2200  # characters of text that fit on the page with the address and QR code
 ADDRESS_LINES = 6
+ADDRESS_LINE_CHARS = 38  # La Poste's rule; longer lines make the block's type smaller
+SENDER_TOWN_CHARS = 40
+_POSTCODE_TOWN = re.compile(r"(?:\bBP\s*\d+\s+)?\b\d{5}\b.*$")
 MOOC_BLOCKS = ("video", "testimonial", "leaflet")
 
 
@@ -53,6 +56,12 @@ def address_lines(member) -> list[str]:
     lines = [f"{member.first_name} {member.last_name}".strip()]
     lines += [line.strip() for line in (member.postal_address or "").splitlines() if line.strip()]
     return lines[:ADDRESS_LINES]
+
+
+def letter_text(message) -> str:
+    """The text a letter prints (a Message or a MessageVersion): its letter's own words,
+    else the email's."""
+    return message.letter_body if (message.letter_body or "").strip() else message.body
 
 
 def _paragraphs(text: str, first_name: str) -> list[str]:
@@ -87,6 +96,7 @@ class _Items:
 
 def _item_target(item) -> dict:
     return {
+        "kind": item.kind,
         "title": item.title,
         "module": item.module_title,
         "link": {
@@ -118,9 +128,9 @@ def _target(version, variables: dict, items: _Items) -> dict:
                 "target_kind": kit_api.TargetKind.MODULE,
                 "module_slug": slug,
             }
-            return {"title": module.title, "module": "", "link": link}
+            return {"kind": "module", "title": module.title, "module": "", "link": link}
     link = {"key": "landing", "target_kind": kit_api.TargetKind.LANDING}
-    return {"title": "", "module": "", "link": link}
+    return {"kind": "landing", "title": "", "module": "", "link": link}
 
 
 def _tracked_url(coop, send, target) -> str:
@@ -140,11 +150,23 @@ def _tracked_url(coop, send, target) -> str:
     return kit_api.short_url(tracked)
 
 
+def address_is_long(lines: list[str]) -> bool:
+    """More lines, or longer ones, than La Poste's rule: printed smaller, to stay in the
+    window (a member's record is not refused for it)."""
+    return len(lines) > ADDRESS_LINES - 1 or any(len(line) > ADDRESS_LINE_CHARS for line in lines)
+
+
 def sender_line(coop) -> str:
-    """The return address above the recipient's, on one short line: the coop's name and
-    the last line of its address (postcode and town)."""
+    """The return address above the recipient's, short: the coop's name and the postcode
+    and town of its address (its last line; from the postcode on when the address is
+    written on one long line)."""
     lines = [line.strip() for line in (coop.postal_address or "").splitlines() if line.strip()]
-    return " · ".join([coop.name, *lines[-1:]])
+    town = lines[-1] if lines else ""
+    if len(town) > SENDER_TOWN_CHARS:
+        match = _POSTCODE_TOWN.search(town)
+        town = match.group(0) if match else ""
+        town = town[:SENDER_TOWN_CHARS].strip()
+    return " · ".join([coop.name, *([town] if town else [])])
 
 
 def letter_context(*, coop, send, rows, news=None) -> dict:
@@ -162,14 +184,16 @@ def letter_context(*, coop, send, rows, news=None) -> dict:
             urls[key] = _tracked_url(coop, send, target)
         url = urls[key]
         if url not in qr_cache:
-            qr_cache[url] = qr.svg_data_uri(url)
+            # One pixel per module, drawn unsmoothed: sharp in print, fast (as the kit's).
+            qr_cache[url] = qr.png_data_uri(url, scale=1)
         letters.append(
             {
                 "member": member,
                 "address": address_lines(member),
+                "long_address": address_is_long(address_lines(member)),
                 "has_address": bool((member.postal_address or "").strip()),
                 "subject": version.subject.replace("[[cc:first_name]]", member.first_name),
-                "paragraphs": _paragraphs(version.body, member.first_name),
+                "paragraphs": _paragraphs(letter_text(version), member.first_name),
                 "large": member.needs_large_print,
                 "target": target,
                 "url": url,

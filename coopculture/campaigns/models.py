@@ -70,6 +70,16 @@ class Message(CoopOwnedModel):
             "member's first name."
         ),
     )
+    letter_body = models.TextField(
+        _("text of the letter"),
+        max_length=10000,
+        blank=True,
+        help_text=_(
+            "For members who prefer the post: the same news in the words of a letter (no "
+            "“reply to this email”, no “below”: the code to scan is at the bottom of the "
+            "page). Empty: the letter prints the email's text."
+        ),
+    )
     blocks = models.JSONField(_("MOOC content"), default=list, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -103,6 +113,7 @@ class MessageVersion(CoopOwnedModel):
     subject = models.CharField(_("subject"), max_length=150)
     preheader = models.CharField(_("preview text"), max_length=150, blank=True)
     body = models.TextField(_("text"), max_length=10000)
+    letter_body = models.TextField(_("text of the letter"), max_length=10000, blank=True)
     blocks = models.JSONField(_("MOOC content"), default=list, blank=True)
     branding = models.JSONField(default=dict, editable=False)  # name, colour, logo URL
     html = models.TextField(editable=False)  # inlined once; placeholders filled per member

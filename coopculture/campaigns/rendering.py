@@ -4,10 +4,12 @@ member's copy is then the frozen HTML and text with placeholders filled in.
 Placeholders look like `[[cc:name]]` and survive the CSS inliner untouched:
   first_name, unsubscribe_url, preferences_url      per member (escaped in the HTML)
   link:<code>                                       a tracked link (/m/<token>/)
-  slot:<name>                                       a per-member MOOC item (next_item,
-                                                    next_module), chosen when the ledger is
-                                                    built and stored in Recipient.variables;
-                                                    its fragments are inlined once too.
+  slot:<name>                                       a per-member item (next_item,
+                                                    next_module, booklet: the welcome booklet
+                                                    of the member's profile), chosen when the
+                                                    ledger is built and stored in
+                                                    Recipient.variables; its fragments are
+                                                    inlined once too.
 """
 
 import base64
@@ -26,19 +28,20 @@ import css_inline
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
 from coopculture.campaigns.models import Message, MessageVersion
+from coopculture.core.mail import PlatformEmail, platform_headers
+from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
 from coopculture.members import links as member_links
 
 PLACEHOLDER = re.compile(r"\[\[cc:([a-z0-9_:.-]+)\]\]")
 UNSUBSCRIBE_SALT = "coopculture.campaigns.unsubscribe"
 CLICK_SALT = "coopculture.campaigns.click"
-PER_MEMBER_SLOTS = ("next_item", "next_module")
+PER_MEMBER_SLOTS = ("next_item", "next_module", "booklet")
 
 
 def site_url(path: str) -> str:
@@ -81,6 +84,7 @@ class _Item:
     role: str = ""
     paragraphs: tuple = ()
     link_label: str = ""
+    second_code: str = ""  # a second link (the booklet's PDF)
 
 
 def _item_from_mail_item(item) -> _Item:
@@ -105,7 +109,13 @@ class _Links:
 
 
 def _render_block(item: _Item, code: str, poster_url: str = "", heading: str = ""):
-    context = {"item": item, "code": code, "poster_url": poster_url, "heading": heading}
+    context = {
+        "item": item,
+        "code": code,
+        "second_code": item.second_code,
+        "poster_url": poster_url,
+        "heading": heading,
+    }
     return (
         render_to_string("campaigns/email/_block.html", context).strip(),
         render_to_string("campaigns/email/_block.txt", context).strip(),
@@ -176,6 +186,25 @@ def _slot_fragments(coop, blocks: list[dict], links: _Links) -> dict:
                 _Item(kind="next_module", title=module.title), links.add("m", path)
             )
             fragments["next_module"][module.slug] = {"html": html_part, "text": text_part}
+    if "booklet" in wanted:
+        # The welcome booklet of each profile (the member's, chosen at the ledger): its page
+        # and its PDF, under the coop (kit.api).
+        fragments["booklet"] = {}
+        labels = dict(learning_api.audiences())
+        for profile in kit_api.BOOKLET_PROFILES:
+            item = _Item(
+                kind="booklet",
+                title=str(
+                    translation.gettext("Welcome booklet: %(profile)s")
+                    % {"profile": labels[profile]}
+                ),
+                second_code=links.add(
+                    "b", kit_api.booklet_path(coop=coop, profile=profile, pdf=True)
+                ),
+            )
+            code = links.add("b", kit_api.booklet_path(coop=coop, profile=profile))
+            html_part, text_part = _render_block(item, code)
+            fragments["booklet"][profile] = {"html": html_part, "text": text_part}
     return fragments
 
 
@@ -225,7 +254,15 @@ def render_version_content(*, coop, subject, preheader, body, blocks, news=None)
 
 def content_hash(message: Message, branding: dict, news_id=None) -> str:
     payload = json.dumps(
-        [message.subject, message.preheader, message.body, message.blocks, branding, news_id],
+        [
+            message.subject,
+            message.preheader,
+            message.body,
+            message.blocks,
+            branding,
+            news_id,
+            message.letter_body,
+        ],
         sort_keys=True,
         default=str,
     )
@@ -315,7 +352,7 @@ class PreparedVersion:
         ).replace("TOKEN/", "")
         _name, address = parseaddr(settings.BULK_FROM_EMAIL)
         self.from_email = formataddr((coop.name, address))
-        self.mailto = getattr(settings, "CAMPAIGNS_UNSUBSCRIBE_MAILTO", "") or address
+        self.mailto = settings.CAMPAIGNS_UNSUBSCRIBE_MAILTO or address
         self.domain = address.rpartition("@")[2] or "culture-coop.example.org"
         self.reply_to = [coop.contact_email] if coop.contact_email else []
         self.envelope_from = address
@@ -378,6 +415,8 @@ class PreparedVersion:
             headers["List-Id"] = f"{self.coop.name} <{self.coop.slug}.{self.domain}>"
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
             headers["X-Auto-Response-Suppress"] = "OOF, AutoReply"
+            for name, value in platform_headers().items():
+                headers[name] = value
             headers["MIME-Version"] = "1.0"
             cached = self._constant = headers.as_bytes().rstrip(b"\r\n") + b"\r\n"
             self._boundary = f"=_cc_{secrets.token_hex(12)}"
@@ -468,7 +507,7 @@ class _RawMessage:
         return self.raw
 
 
-class PrebuiltEmail(EmailMultiAlternatives):
+class PrebuiltEmail(PlatformEmail):
     raw_bytes: bytes | None = None
 
     def message(self, *, policy=email_policy.default):

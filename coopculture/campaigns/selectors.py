@@ -4,8 +4,11 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, Sum
 from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from coopculture.campaigns.models import (
+    AutomationKind,
     LinkClicks,
     MessageVersion,
     Recipient,
@@ -13,7 +16,9 @@ from coopculture.campaigns.models import (
     Send,
     SendKind,
 )
+from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
+from coopculture.members.models import MemberProfile
 
 
 def send_list(*, coop, kinds=None) -> list[Send]:
@@ -119,6 +124,42 @@ def link_clicks(*, coop, send: Send) -> list[tuple[str, str, int]]:
     return sorted(rows, key=lambda row: (-row[2], row[0]))
 
 
+# --- What a member is told about a message ---------------------------------------------------
+
+# Where the member got a link from, in their words (a send's name is the team's own label:
+# "Relance inactifs T4", "Bienvenue après la réservation - Les Embruns").
+MESSAGE_ORIGINS = {
+    AutomationKind.WELCOME: _(
+        "You received this link in the welcome email %(coop)s sends after a reservation."
+    ),
+    AutomationKind.DELIVERY_POSTPONED: _(
+        "You received this link in the email %(coop)s sends when the delivery date of your "
+        "home moves."
+    ),
+    AutomationKind.DELIVERED: _(
+        "You received this link in the email %(coop)s sends when your home is delivered."
+    ),
+    AutomationKind.AG_REMINDER: _(
+        "You received this link in the reminder of the general assembly of %(coop)s."
+    ),
+    SendKind.BULLETIN: _("You received this link in the monthly bulletin of %(coop)s."),
+}
+DEFAULT_ORIGIN = _("You received this link in an email from %(coop)s.")
+
+
+def message_origin(*, coop, recipient: Recipient) -> dict:
+    """What the unsubscribe page says of the message a link came in: which kind of email
+    of which coop, and the subject the member saw."""
+    send = recipient.send
+    origin = MESSAGE_ORIGINS.get(send.automation_kind) or MESSAGE_ORIGINS.get(send.kind)
+    subject = send.version.subject if send.version else ""
+    first_name = recipient.member.first_name if recipient.member else ""
+    return {
+        "origin": (origin or DEFAULT_ORIGIN) % {"coop": coop.name},
+        "subject": subject.replace("[[cc:first_name]]", first_name),
+    }
+
+
 # --- Per-member items ------------------------------------------------------------------------
 
 
@@ -159,7 +200,33 @@ def member_variables(
             module = nexts.get(row["user_id"]) or nexts.get(None)
             if module is not None:
                 chosen[row["id"]]["next_module"] = module[0]
+    if "booklet" in slots:
+        profiles = member_profiles(coop=coop, member_ids=[row["id"] for row in rows])
+        default = booklet_default_profile(version.blocks)
+        for row in rows:
+            chosen[row["id"]]["booklet"] = profiles.get(row["id"], default)
     return chosen
+
+
+def booklet_default_profile(blocks) -> str:
+    """The booklet a member without a current profile gets: the block's (the welcome on
+    reservation says "accedant"), else the home buyers' one."""
+    for block in blocks or []:
+        if block.get("type") == "booklet" and block.get("profile") in kit_api.BOOKLET_PROFILES:
+            return block["profile"]
+    return "accedant"
+
+
+def member_profiles(*, coop, member_ids: list) -> dict[int, str]:
+    """The current profile of each member (one query): the latest one still running."""
+    today = timezone.localdate()
+    current = (
+        MemberProfile.objects.filter(coop=coop, member_id__in=[i for i in member_ids if i])
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today)
+        .order_by("member_id", "start_date", "id")
+        .values_list("member_id", "kind")
+    )
+    return {member_id: kind for member_id, kind in current if kind in kit_api.BOOKLET_PROFILES}
 
 
 def preview_variables(*, coop, version: MessageVersion, member, send: Send | None = None) -> dict:

@@ -47,16 +47,16 @@ MAX_ATTEMPTS = 6
 
 
 def batch_size() -> int:
-    return int(getattr(settings, "CAMPAIGNS_BATCH_SIZE", 200))
+    return int(settings.CAMPAIGNS_BATCH_SIZE)
 
 
 def claim_lease() -> dt.timedelta:
-    return dt.timedelta(seconds=float(getattr(settings, "CAMPAIGNS_CLAIM_LEASE", 300)))
+    return dt.timedelta(seconds=float(settings.CAMPAIGNS_CLAIM_LEASE))
 
 
 def retry_delay(attempts: int) -> dt.timedelta:
     """1, 2, 4, 8, 16 minutes (CAMPAIGNS_RETRY_BASE seconds, doubled per attempt)."""
-    base = float(getattr(settings, "CAMPAIGNS_RETRY_BASE", 60))
+    base = float(settings.CAMPAIGNS_RETRY_BASE)
     return dt.timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 

@@ -69,6 +69,7 @@ def version_freeze(*, message: Message, actor=None, news=None) -> MessageVersion
         subject=parts["subject"],
         preheader=message.preheader,
         body=message.body,
+        letter_body=message.letter_body,
         blocks=message.blocks,
         branding=parts["branding"],
         html=parts["html"],

@@ -13,7 +13,7 @@ from coopculture.coops.tasks import coop_task
 
 def task_seconds() -> float:
     """How long one task keeps sending before handing over to a fresh task."""
-    return float(getattr(settings, "CAMPAIGNS_TASK_SECONDS", 30))
+    return float(settings.CAMPAIGNS_TASK_SECONDS)
 
 
 @coop_task

@@ -95,5 +95,25 @@ def dashboard_summary(*, coop: Coop) -> dict:
     return {"team_size": counts["team"], "admins": counts["admins"], "pending_invitations": pending}
 
 
+def dashboard_cards(*, coop: Coop) -> list:
+    """The cards of the feature apps (coops.dashboard), their figures read in one query
+    scoped to `coop`, whatever the data size."""
+    from coopculture.coops import dashboard
+
+    cards = dashboard.registered_cards()
+    expressions = {
+        f"{card.key}_{name}": expression
+        for card in cards
+        for name, expression in card.figures(coop).items()
+    }
+    values = Coop.objects.filter(pk=coop.pk).values(**expressions).get() if expressions else {}
+    views = []
+    for card in cards:
+        prefix = f"{card.key}_"
+        own = {key.removeprefix(prefix): v for key, v in values.items() if key.startswith(prefix)}
+        views.append(card.present(coop, own))
+    return views
+
+
 def audit_event_list(*, coop: Coop, limit: int = 200) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(coop=coop).select_related("actor")[:limit])

@@ -8,6 +8,10 @@ class KitConfig(AppConfig):
     verbose_name = _("Spreading kit")
 
     def ready(self):
+        from coopculture.coops import dashboard
+        from coopculture.kit import dashboard as kit_dashboard
+
+        dashboard.register(kit_dashboard.CARD)  # the coop dashboard's card
         from coopculture.kit import signals  # noqa: F401 (sign-in carries the first source)
         from coopculture.kit.build_tasks import register_print_ticks  # print kit (k2)
 

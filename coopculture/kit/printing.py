@@ -160,15 +160,7 @@ def kit_pieces(*, coop, modules=None) -> list[Piece]:
         ),
     ]
     for profile in booklet_profiles(coop):
-        pieces.append(
-            Piece(
-                key=f"booklet-{profile}",
-                kind=Kind.BOOKLET,
-                title=_("Welcome booklet: %(profile)s") % {"profile": profile_labels[profile]},
-                filename=f"livret-accueil-{FILE_PROFILES[profile]}-{slug}.pdf",
-                profile=profile,
-            )
-        )
+        pieces.append(booklet_piece(coop=coop, profile=profile, labels=profile_labels))
     for module in modules:
         several = len(module.leaflets) > 1
         for leaflet in module.leaflets:
@@ -194,6 +186,62 @@ def kit_pieces(*, coop, modules=None) -> list[Piece]:
         )
     )
     return pieces
+
+
+def booklet_piece(*, coop, profile: str, labels: dict | None = None) -> Piece:
+    """The welcome booklet of `profile` (a key of PROFILE_ACTIVITIES; KeyError otherwise).
+    Members get the booklet of their profile online whatever the coop prints."""
+    labels = labels if labels is not None else dict(learning.audiences())
+    return Piece(
+        key=f"booklet-{profile}",
+        kind=Kind.BOOKLET,
+        title=_("Welcome booklet: %(profile)s") % {"profile": labels[profile]},
+        filename=f"livret-accueil-{FILE_PROFILES[profile]}-{coop.slug}.pdf",
+        profile=profile,
+    )
+
+
+def profile_of_slug(slug: str) -> str | None:
+    """The profile a booklet address names ("accedants" -> "accedant"), None if none."""
+    return next((p for p, s in FILE_PROFILES.items() if s == slug), None)
+
+
+def booklet_page_context(*, coop, profile: str) -> dict:
+    """The online welcome booklet: what the printed one says, with links instead of QR
+    codes (the same texts, modules and videos; three queries for the modules)."""
+    run = KitRun(coop)
+    piece = booklet_piece(coop=coop, profile=profile)
+    modules = []
+    for module in run.modules:
+        if not module.concerns(profile):
+            continue
+        kwargs = {"coop_slug": coop.slug, "module_slug": module.slug}
+        modules.append(
+            {
+                "module": module,
+                "url": reverse("learning:module", kwargs=kwargs),
+                "videos": [
+                    {
+                        "video": video,
+                        "url": reverse(
+                            "learning:activity", kwargs={**kwargs, "position": video.position}
+                        ),
+                    }
+                    for video in module.videos
+                ],
+            }
+        )
+    return {
+        **_base_context(run),
+        "piece": piece,
+        "profile_plural": PROFILE_PLURALS[profile],
+        "booklet_modules": modules,
+        "parcours_url": reverse("learning:home", kwargs={"coop_slug": coop.slug}),
+        "pdf_url": reverse(
+            "kit_public:booklet-pdf",
+            kwargs={"coop_slug": coop.slug, "profile_slug": FILE_PROFILES[profile]},
+        ),
+    }
 
 
 def get_piece(*, coop, key: str, modules=None) -> Piece:

@@ -10,6 +10,10 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
+        from coopculture.coops import dashboard
+        from coopculture.members import dashboard as members_dashboard
+
+        dashboard.register(members_dashboard.CARD)  # the coop dashboard's card
         from coopculture.core import ticks
         from coopculture.members import import_tasks, listing, personal_data, tasks
 

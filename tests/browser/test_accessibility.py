@@ -50,6 +50,7 @@ def test_static_files_are_served(live_server):
     [
         ("/", "home"),
         ("/c/coop-a/", "public-page"),
+        ("/c/coop-a/livret-accueil/accedants/", "welcome-booklet"),
         ("/compte/login/", "sign-in-staff"),
         ("/compte/login/code/", "sign-in-code"),
     ],
@@ -142,3 +143,14 @@ def test_no_horizontal_scroll_at_320_px(new_page, coop, other_coop, path):
     assert widths["scroll"] <= 320, (
         f"{path} is {widths['scroll']} px wide at 320 px; wider elements: {overflowing}"
     )
+
+
+def test_the_welcome_booklet_page_with_its_modules_has_no_axe_violations(page, coop):
+    from coopculture.learning.demo import load_demo_content
+
+    load_demo_content()
+    goto(page, "/c/coop-a/livret-accueil/accedants/")
+    assert page.locator("a", has_text="Regarder la vidéo").count() >= 1
+    screenshot(page, "welcome-booklet-modules")
+    assert_no_axe_violations(page)
+    assert_no_console_errors(page)

@@ -205,3 +205,43 @@ def test_the_news_is_written_once_on_the_bulletin_page(coop, users, client_for, 
     assert refused.status_code == 403
     with scopes_disabled():
         assert not run_in_coop(coop, bulletin.ensure_settings).enabled
+
+
+def test_the_next_bulletin_date_follows_what_the_tick_will_really_do(coop, demo_path):
+    row = switch_on(coop, 5)
+    december = dt.date(2026, 12, 1)
+
+    def next_date(day):
+        with scopes_disabled():
+            return bulletin.next_bulletin_date(
+                coop=coop, settings_row=row, today=december.replace(day=day)
+            )
+
+    assert next_date(2) == dt.date(2026, 12, 5)
+    assert next_date(5) == dt.date(2026, 12, 5)
+    assert next_date(7) == dt.date(2026, 12, 7)  # missed: it leaves within the catch-up days
+    assert next_date(20) == dt.date(2027, 1, 5)
+    make_members(coop, 1, purpose=Purpose.BULLETIN)
+    assert len(run_in_coop(coop, bulletin.schedule_bulletin, now=at(december.replace(day=5)))) == 1
+    # Once this month's bulletin has left, the next one is next month's, even on its day or
+    # when the team moves the day later in the month.
+    assert next_date(5) == dt.date(2027, 1, 5)
+    row.day_of_month = 20
+    with scopes_disabled():
+        row.save()
+    assert next_date(10) == dt.date(2027, 1, 20)
+
+
+def test_the_bulletin_page_says_when_the_last_one_left_and_never_a_past_date(
+    coop, users, client_for, demo_path
+):
+    today = timezone.localdate()
+    switch_on(coop, min(today.day, 28))
+    make_members(coop, 1, purpose=Purpose.BULLETIN)
+    assert len(run_in_coop(coop, bulletin.schedule_bulletin)) == 1
+    page = client_for(users["admin"]).get(f"/gestion/{coop.slug}/envois/bulletin/")
+    text = " ".join(page.content.decode().replace("\u00a0", " ").split())
+    sent_on = automations.long_date(today)
+    assert f"Bulletin de {bulletin.month_name(today)} : envoyé le {sent_on}." in text
+    upcoming = bulletin.next_month(today).replace(day=min(today.day, 28))
+    assert f"Le prochain bulletin part le {automations.long_date(upcoming)}." in text

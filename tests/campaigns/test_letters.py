@@ -247,3 +247,49 @@ def test_a_letter_without_a_video_leads_to_the_coops_mooc_page(
     assert decoded_qr_codes(pdf) == [[settings.SITE_URL + f"/l/{code}"]] * 2
     response = Client().get(f"/l/{code}")
     assert response.status_code == 302 and response["Location"] == "/c/coop-a/"
+
+
+def test_welcome_texts_made_before_the_booklet_went_online_now_link_it(coop):
+    """Migration 0004: the old "Votre livret d'accueil" link (to the landing page) becomes
+    the booklet block; untouched default texts get their letter's words, edited ones not."""
+    import importlib
+
+    from django.apps import apps
+
+    from coopculture.campaigns.models import Message
+
+    migration = importlib.import_module(
+        "coopculture.campaigns.migrations.0004_letter_texts_and_booklet"
+    )
+    default = automations.DEFAULT_TEXTS["welcome"]
+    old_blocks = [
+        {"type": "video", "module": "ma-coop-c-est-quoi", "position": 1},
+        {"type": "link", "url": f"/c/{coop.slug}/", "label": "Votre livret d'accueil"},
+    ]
+    with scopes_disabled():
+        untouched = Message.objects.create(
+            coop=coop,
+            kind="automation",
+            automation_kind="welcome",
+            name="Bienvenue",
+            subject=default["subject"],
+            body=default["body"],
+            blocks=old_blocks,
+        )
+        edited = Message.objects.create(
+            coop=coop,
+            kind="automation",
+            automation_kind="welcome",
+            name="Bienvenue",
+            subject=default["subject"],
+            body="Bonjour {first_name}, notre texte.",
+            blocks=old_blocks,
+        )
+        migration.forwards(apps, None)
+        untouched.refresh_from_db()
+        edited.refresh_from_db()
+    for message in (untouched, edited):
+        assert message.blocks[1] == {"type": "booklet", "profile": "accedant"}
+        assert message.blocks[0] == old_blocks[0]
+    assert untouched.letter_body == default["letter_body"]
+    assert edited.letter_body == ""

@@ -174,3 +174,40 @@ def test_timeline_and_personal_data_know_the_ledger(coop, sent, users):
         services.member_anonymise(coop=coop, actor=users["admin"], member=members[0])
         row = Recipient.objects.get(send=send, member=members[0])
         assert row.email == "" and row.state == "sent"  # the figures stay
+
+
+def test_the_unsubscribe_page_names_the_coop_and_the_kind_of_email_not_the_teams_label(
+    coop, smtp_mailers, settings, client
+):
+    """The send's name is the team's own label; the member sees which coop wrote, which
+    kind of email it was and the subject they received."""
+    [member] = make_members(coop, 1)
+    send = make_send(coop, name="Relance inactifs T4 (interne, ne pas diffuser)")
+    start(coop, send)
+    [message] = smtp_mailers.wait_for(1)
+    page = client.get(path_of(unsubscribe_url(message), settings)).content.decode()
+    page = " ".join(page.replace("\u00a0", " ").split())
+    assert "Relance inactifs" not in page
+    assert "Vous avez reçu ce lien dans un courriel de Coop A." in page
+    assert f"Son objet : « Bonjour {member.first_name}, des nouvelles de votre résidence »" in (
+        page.replace("&#x27;", "'")
+    )
+
+
+def test_the_unsubscribe_page_of_an_automation_or_bulletin_says_which_it_was(coop, smtp_mailers):
+    from coopculture.campaigns.models import AutomationKind, SendKind
+    from coopculture.coops.scoping import coop_scope
+
+    [member] = make_members(coop, 1)
+    expected = {
+        (SendKind.AUTOMATION, AutomationKind.WELCOME): "le courriel de bienvenue que Coop A",
+        (SendKind.AUTOMATION, AutomationKind.AG_REMINDER): "le rappel de l'assemblée générale",
+        (SendKind.BULLETIN, ""): "le bulletin mensuel de Coop A",
+    }
+    for (kind, automation), words in expected.items():
+        send = make_send(coop, kind=kind, automation_kind=automation)
+        with scopes_disabled():
+            row = Recipient(coop=coop, send=send, member=member)
+        with coop_scope(coop):
+            origin = selectors.message_origin(coop=coop, recipient=row)["origin"]
+        assert words in str(origin), (kind, automation, origin)

@@ -100,3 +100,79 @@ def test_the_activity_log_reads_in_french(
     assert "Invitation envoyée" in body
     assert "nouveau@example.org" in body
     assert "team.invited" not in body
+
+
+# --- The dashboard: what is done, live figures, per coop ------------------------------------
+
+
+def dashboard_world(coop, n: int):
+    """`n` of everything the dashboard counts, in `coop`: members (one by post), a tracked
+    flyer link with visits, learners, emails delivered."""
+    import uuid
+
+    from coopculture.campaigns.models import Recipient, RecipientState
+    from coopculture.kit.models import LinkDailyCount
+    from coopculture.learning.models import EventKind, LearningEvent
+    from tests.campaigns.factories import make_members, make_send
+    from tests.kit.test_links_redirect import make_link
+    from tests.learning.factories import make_module
+
+    members = make_members(coop, n)
+    make_members(coop, 1, preferred_channel="post")
+    link = make_link(coop, channel="flyer", label=f"Flyer {uuid.uuid4().hex[:4]}")
+    send = make_send(coop)
+    module = make_module()
+    with scopes_disabled():
+        import datetime as dt
+
+        for i in range(n):
+            LinkDailyCount.objects.create(
+                coop=coop, link=link, day=dt.date(2026, 1, 1) + dt.timedelta(days=i), visits=2
+            )
+            LearningEvent.objects.create(
+                coop=coop, learner_key=uuid.uuid4(), kind=EventKind.MODULE_STARTED, module=module
+            )
+        Recipient.objects.bulk_create(
+            [
+                Recipient(
+                    coop=coop,
+                    send=send,
+                    member=member,
+                    email=member.email,
+                    state=RecipientState.SENT,
+                    idempotency_key=uuid.uuid4().hex,
+                )
+                for member in members
+            ]
+        )
+
+
+def stat(page: str, label: str) -> str:
+    import re
+
+    match = re.search(rf"<dt>{re.escape(label)}</dt><dd>([^<]*)</dd>", page)
+    assert match, label
+    return match.group(1)
+
+
+def test_the_dashboard_shows_what_is_done_and_live_figures_of_its_own_coop_only(
+    coop, other_coop, users, client_for
+):
+    dashboard_world(coop, 3)
+    dashboard_world(other_coop, 7)  # never counted in coop A's figures
+    page = client_for(users["admin"]).get(f"/gestion/{coop.slug}/").content.decode()
+    assert "Prochainement" not in page and "À venir" not in page
+    assert stat(page, "Coopérateurs") == "4"
+    assert stat(page, "Préfèrent les courriers par la poste") == "1"
+    assert stat(page, "Apprenants") == "3"
+    assert stat(page, "Modules commencés") == "3"
+    assert stat(page, "Visites en tout") == "6"
+    assert stat(page, "Visites : Flyer") == "6"
+    assert stat(page, "E-mails remis") == "3"
+    for path in ("membres/import/", "kit/", "envois/", "liens/chiffres/"):
+        assert f'href="/gestion/{coop.slug}/{path}' in page, path
+    # An animateur sees the figures, not the links to pages the role cannot open.
+    page = client_for(users["animateur"]).get(f"/gestion/{coop.slug}/").content.decode()
+    assert stat(page, "E-mails remis") == "3"
+    assert f'href="/gestion/{coop.slug}/envois/' not in page
+    assert f'href="/gestion/{coop.slug}/membres/import/' not in page

@@ -301,7 +301,7 @@ def send_detail(request, coop_slug, send_id):
             "editable": _editable(send),
             "can_compose": request_has_permission(request, "campaigns.compose"),
             "can_approve": request_has_permission(request, "campaigns.approve"),
-            "too_long_for_letters": len(send.message.body) > letters.TEXT_LIMIT,
+            "too_long_for_letters": len(letters.letter_text(send.message)) > letters.TEXT_LIMIT,
         },
     )
 
@@ -721,7 +721,8 @@ def bulletin_page(request, coop_slug):
             "text_form": text_form,
             "news_form": news_form,
             "month": month,
-            "next_date": bulletin.next_bulletin_date(settings_row=settings_row),
+            "next_date": bulletin.next_bulletin_date(coop=coop, settings_row=settings_row),
+            "last_bulletin": bulletin.last_bulletin(coop=coop),
             "can_switch": can_switch,
             "preview": preview,
             "frame_url": _frame_url(request, "bulletin-preview"),

@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from coopculture.campaigns import rendering, services
+from coopculture.campaigns import rendering, selectors, services
 from coopculture.campaigns.models import Recipient
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import coop_scope
@@ -51,7 +51,7 @@ def unsubscribe(request, coop_slug, token):
         "coop": request.coop,
         "done": done,
         "purpose": purpose,
-        "send_name": recipient.send.name,
+        **selectors.message_origin(coop=request.coop, recipient=recipient),
         "preferences_url": member_links.preferences_path(recipient.member),
     }
     return _private(render(request, "campaigns/public/unsubscribe.html", context))
@@ -84,7 +84,7 @@ def click(request, token):
 
 
 def _signature_ok(request) -> bool:
-    secret = getattr(settings, "CAMPAIGNS_WEBHOOK_SECRET", "")
+    secret = settings.CAMPAIGNS_WEBHOOK_SECRET
     if not secret:
         return False
     expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()

@@ -10,13 +10,18 @@ from coopculture.coops import audit as audit_display
 from coopculture.coops import selectors, services
 from coopculture.coops.errors import CoopError
 from coopculture.coops.forms import CoopSettingsForm, InvitationForm, RoleForm
+from coopculture.coops.permissions import request_has_permission
 from coopculture.coops.views.decorators import coop_permission_required
 
 
 @coop_permission_required("coop.view_dashboard")
 def dashboard(request, coop_slug):
     summary = selectors.dashboard_summary(coop=request.coop)
-    return render(request, "coops/staff/dashboard.html", {"summary": summary})
+    cards = [
+        (card, [a for a in card.actions if request_has_permission(request, a.permission)])
+        for card in selectors.dashboard_cards(coop=request.coop)
+    ]
+    return render(request, "coops/staff/dashboard.html", {"summary": summary, "cards": cards})
 
 
 @coop_permission_required("coop.change_settings")

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
@@ -88,19 +88,12 @@ def _module_url(coop, module) -> str:
     return reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": module.slug})
 
 
-def _leaflet_url(coop, module, activity) -> str | None:
-    """The leaflet's PDF (built by the documents app; hidden until that URL exists)."""
-    try:
-        return reverse(
-            "learning_documents:leaflet",
-            kwargs={
-                "coop_slug": coop.slug,
-                "module_slug": module.slug,
-                "position": activity.position,
-            },
-        )
-    except NoReverseMatch:
-        return None
+def _leaflet_url(coop, module, activity) -> str:
+    """The leaflet's PDF (built by the documents app)."""
+    return reverse(
+        "learning_documents:leaflet",
+        kwargs={"coop_slug": coop.slug, "module_slug": module.slug, "position": activity.position},
+    )
 
 
 def _keep_answers(request, activity, raw: dict) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import coop_scope
@@ -129,12 +129,9 @@ def _not_applicable_reason(item, coop) -> dict:
     return {"lacking": lacking if by_activities else [], "coop_choice": not by_activities}
 
 
-def _glossary_linker(coop) -> GlossaryLinker | None:
-    """Links to the coop's glossary page, once the member pages provide it."""
-    try:
-        url = reverse("learning:glossary", kwargs={"coop_slug": coop.slug})
-    except NoReverseMatch:
-        return None
+def _glossary_linker(coop) -> GlossaryLinker:
+    """Links to the coop's glossary page."""
+    url = reverse("learning:glossary", kwargs={"coop_slug": coop.slug})
     return GlossaryLinker(terms=selectors.glossary_terms(), glossary_url=url)
 
 

@@ -7,7 +7,7 @@ only writes its overlay (CoopModuleSetting); the modules stay the federation's.
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from coopculture.coops.models import Activity as CoopActivity
@@ -42,14 +42,9 @@ def default_status_reason(module: Module, coop) -> str:
     return _("It concerns every coop.")
 
 
-def member_module_url(coop, module: Module) -> str | None:
-    """The module's page for the coop's members (None until the member pages exist)."""
-    try:
-        return reverse(
-            "learning:module", kwargs={"coop_slug": coop.slug, "module_slug": module.slug}
-        )
-    except NoReverseMatch:
-        return None
+def member_module_url(coop, module: Module) -> str:
+    """The module's page for the coop's members."""
+    return reverse("learning:module", kwargs={"coop_slug": coop.slug, "module_slug": module.slug})
 
 
 @coop_permission_required("learning.adapt_path")

@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.http import content_disposition_header
@@ -78,12 +78,9 @@ def _programme_url(coop, programme, name="programme-detail") -> str:
     )
 
 
-def _import_url(coop) -> str | None:
-    """The import pages (another part of the back office), when they exist."""
-    try:
-        return reverse("members_import:start", kwargs={"coop_slug": coop.slug})
-    except NoReverseMatch:
-        return None
+def _import_url(coop) -> str:
+    """The import pages (another part of the back office)."""
+    return reverse("members_import:start", kwargs={"coop_slug": coop.slug})
 
 
 def _paginate(request, queryset):
