@@ -12,6 +12,7 @@ c2 (staff pages, automations, bulletin, letters) builds on these:
 import datetime as dt
 import hashlib
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
@@ -252,6 +253,20 @@ def recipient_by_key(*, coop, key: str) -> Recipient | None:
         .select_related("send", "member")
         .first()
     )
+
+
+def unsubscribe_max_age() -> dt.timedelta:
+    days = getattr(settings, "CAMPAIGNS_UNSUBSCRIBE_MAX_AGE_DAYS", 730)
+    return dt.timedelta(days=days)
+
+
+def unsubscribe_link_alive(*, recipient: Recipient, now=None) -> bool:
+    """The unsubscribe link of this ledger row still works: within
+    CAMPAIGNS_UNSUBSCRIBE_MAX_AGE_DAYS (two years) of its email leaving. Every later email
+    carries a fresh link, so a member still receiving mail always holds a live one."""
+    now = now or timezone.now()
+    sent = recipient.sent_at or recipient.created_at
+    return sent is not None and now - sent <= unsubscribe_max_age()
 
 
 @transaction.atomic
