@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
@@ -64,6 +65,9 @@ from coopculture.members import selectors as member_selectors
 
 READ = ("GET", "HEAD")
 PREVIEW_SAMPLE_SIZE = 20
+# The fictitious member of test sends and of the automations' and bulletin's previews
+# ("Camille Exemple": only the first name is used in emails).
+SAMPLE_FIRST_NAME = gettext_lazy("Camille")
 
 
 def _refuse(request, allowed=READ):
@@ -85,10 +89,26 @@ def _editable(send) -> bool:
 # --- Preview --------------------------------------------------------------------------------
 
 
+def sample_values(*, coop, version, email: str = "", member=None, send=None):
+    """The per-member values of a staff copy (test send, preview): the fictitious sample
+    member (SAMPLE_FIRST_NAME, no account), or the `member` staff chose among the
+    recipients for a preview; always test links (campaigns_public:test-link), never a
+    member's own preferences or unsubscribe link."""
+    return rendering.MemberValues(
+        idempotency_key="test" + secrets.token_hex(14),
+        email=email,
+        first_name=member.first_name if member else str(SAMPLE_FIRST_NAME),
+        member_public_id=uuid.UUID(int=0),
+        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
+        test=True,
+    )
+
+
 def render_preview(*, coop, message, member, news=None, send=None) -> dict:
     """The real email of `message` for `member` (HTML inlined as sent, and plain text),
-    without saving a version. Links and unsubscribe carry a throw-away key. `send`: the
-    send under way it belongs to (its own ledger rows then decide the member's items)."""
+    without saving a version; None: the fictitious sample member. Its links are test
+    links. `send`: the send under way it belongs to (its own ledger rows then decide the
+    member's items)."""
     parts = rendering.render_version_content(
         coop=coop,
         subject=message.subject,
@@ -108,13 +128,7 @@ def render_preview(*, coop, message, member, news=None, send=None) -> dict:
         links=parts["links"],
     )
     prepared = rendering.PreparedVersion(version, coop)
-    values = rendering.MemberValues(
-        idempotency_key="apercu" + secrets.token_hex(8),
-        email=(member.email if member else "") or "",
-        first_name=member.first_name if member else _("Camille"),
-        member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
-    )
+    values = sample_values(coop=coop, version=version, member=member, send=send)
     subject, html_body, text_body = prepared.render(values)
     return {"subject": subject, "html": html_body, "text": text_body}
 
@@ -400,19 +414,12 @@ def campaign_test(request, coop_slug, send_id):
     version = services.version_freeze(
         message=send.message, actor=request.user, news=_news_for(coop, send)
     )
-    samples = _sample_members(coop, send)
-    member = samples[0] if samples else None
-    # The frozen version, with "[Test]" before its subject (a copy, never saved).
+    # The frozen version, with "[Test]" before its subject (a copy, never saved), for the
+    # fictitious sample member: no real member's name, items or links reach the team.
     labelled = copy.copy(version)
     labelled.subject = _("[Test] %(subject)s") % {"subject": version.subject}
     prepared = rendering.PreparedVersion(labelled, coop)
-    values = rendering.MemberValues(
-        idempotency_key="test" + secrets.token_hex(14),
-        email=address,
-        first_name=member.first_name if member else request.user.get_short_name() or "",
-        member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
-    )
+    values = sample_values(coop=coop, version=version, email=address, send=send)
     prepared.email(values).send(using=settings.BULK_MAILER)
     audit_log(
         coop=coop,
@@ -640,16 +647,11 @@ def automation_edit(request, coop_slug, kind):
     )
 
 
-def _any_member(coop):
-    """A member to preview a message with (None in a coop without members yet)."""
-    return member_selectors.member_list(coop=coop).first()
-
-
 def _automation_preview(coop, setting) -> dict:
     return render_preview(
         coop=coop,
         message=automations.example_message(coop=coop, setting=setting),
-        member=_any_member(coop),
+        member=None,  # the fictitious sample member, not a real one
     )
 
 
@@ -734,7 +736,7 @@ def _bulletin_preview(coop, settings_row, news) -> dict:
     return render_preview(
         coop=coop,
         message=settings_row.message,
-        member=_any_member(coop),
+        member=None,  # the fictitious sample member, not a real one
         news=news if news is not None and news.pk else None,
     )
 

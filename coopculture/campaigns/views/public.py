@@ -68,6 +68,17 @@ def unsubscribe(request, coop_slug, token):
     return _private(render(request, "campaigns/public/unsubscribe.html", context))
 
 
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def test_link(request, coop_slug, kind):
+    """A link of a test or preview copy sent to staff (a fictitious member): it says so,
+    and changes nothing (a mail client's one-click POST included)."""
+    if kind not in {rendering.TEST_LINK_UNSUBSCRIBE, rendering.TEST_LINK_PREFERENCES}:
+        raise Http404
+    context = {"coop": request.coop, "unsubscribe": kind == rendering.TEST_LINK_UNSUBSCRIBE}
+    return _private(render(request, "campaigns/public/test_link.html", context))
+
+
 @require_http_methods(["GET", "HEAD"])
 def click(request, token):
     """A tracked link: count the click on the ledger row, then go to the target."""
