@@ -327,13 +327,11 @@ def _send_preview(request, coop, send):
     member = _pick_member(request, samples)
     message = send.message
     if send.version_id and send.status != SendStatus.DRAFT:
-        message = Message(
-            coop=coop,
-            subject=send.version.subject.replace("[[cc:first_name]]", "{first_name}"),
-            preheader=send.version.preheader,
-            body=send.version.body,
-            blocks=send.version.blocks,
-        )
+        # The frozen version itself, as it leaves (its HTML was rendered once, at freezing).
+        prepared = rendering.PreparedVersion(send.version, coop)
+        values = sample_values(coop=coop, version=send.version, member=member, send=send)
+        subject, html_body, text_body = prepared.render(values)
+        return {"subject": subject, "html": html_body, "text": text_body}, samples, member
     preview = render_preview(
         coop=coop, message=message, member=member, news=_news_for(coop, send), send=send
     )
@@ -433,19 +431,17 @@ def campaign_test(request, coop_slug, send_id):
 
 @coop_permission_required("campaigns.compose")
 def campaign_submit(request, coop_slug, send_id):
+    """Ask for approval: the text is frozen now into the version the admin reviews."""
     coop = request.coop
     send = access_send(coop=coop, public_id=send_id)
     if refused := _refuse(request, ("POST",)):
         return refused
-    updated = Send.objects.filter(
-        pk=send.pk, coop=coop, kind=SendKind.CAMPAIGN, status=SendStatus.DRAFT
-    ).update(status=SendStatus.AWAITING_APPROVAL)
-    if updated:
+    if services.campaign_submit(coop=coop, send=send, actor=request.user):
         audit_log(
             coop=coop,
             actor=request.user,
             action="campaigns.submitted",
-            data={"send": str(send.public_id)},
+            data={"send": str(send.public_id), "version": send.version.number},
         )
         messages.success(request, _("Sent for approval. A coop admin will check it."))
     return redirect(_send_url(coop, send))
@@ -479,6 +475,9 @@ def campaign_withdraw(request, coop_slug, send_id):
 
 @coop_permission_required("campaigns.approve")
 def campaign_approve(request, coop_slug, send_id):
+    """The admin reviews one frozen version (and the recipients) and approves exactly it:
+    the form posts back the version's id and the review hash; if anything changed since
+    the page was shown, nothing is approved and the page shows the new state."""
     coop = request.coop
     send = access_send(coop=coop, public_id=send_id)
     if refused := _refuse(request, ("GET", "HEAD", "POST")):
@@ -487,40 +486,36 @@ def campaign_approve(request, coop_slug, send_id):
         messages.error(request, _("This send is not awaiting approval."))
         return redirect(_send_url(coop, send))
     form = ScheduleForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         scheduled_at = form.cleaned_data.get("scheduled_at")
-        with transaction.atomic():
-            locked = Send.objects.select_for_update().get(pk=send.pk, coop=coop)
-            if locked.status != SendStatus.AWAITING_APPROVAL:
-                raise PermissionDenied
-            locked.version = services.version_freeze(message=locked.message, actor=request.user)
-            locked.approved_by = request.user
-            locked.approved_at = timezone.now()
-            locked.status = SendStatus.SCHEDULED if scheduled_at else SendStatus.APPROVED
-            locked.scheduled_at = scheduled_at
-            locked.save(
-                update_fields=["version", "approved_by", "approved_at", "status", "scheduled_at"]
-            )
-            audit_log(
+        try:
+            services.campaign_approve(
                 coop=coop,
+                send=send,
                 actor=request.user,
-                action="campaigns.approved",
-                data={
-                    "send": str(send.public_id),
-                    "at": scheduled_at.isoformat() if scheduled_at else "now",
-                },
+                version_id=request.POST.get("version"),
+                review=request.POST.get("review"),
+                scheduled_at=scheduled_at,
             )
-            if not scheduled_at:
-                automations.start_send(coop=coop, send=locked, actor=request.user)
-        if scheduled_at:
-            messages.success(
-                request,
-                _("Approved. It will leave on %(date)s.")
-                % {"date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M")},
-            )
+        except services.ApprovalError as refusal:
+            form.add_error(None, refusal.message)
+            status = 409
+            send = access_send(coop=coop, public_id=send_id)
+            if send.status != SendStatus.AWAITING_APPROVAL:
+                messages.error(request, refusal.message)
+                return redirect(_send_url(coop, send))
         else:
-            messages.success(request, _("Approved: sending has started."))
-        return redirect(_send_url(coop, send))
+            if scheduled_at:
+                messages.success(
+                    request,
+                    _("Approved. It will leave on %(date)s.")
+                    % {"date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M")},
+                )
+            else:
+                messages.success(request, _("Approved: sending has started."))
+            return redirect(_send_url(coop, send))
+    version = services.version_under_review(coop=coop, send=send)
     preview, _samples, member = _send_preview(request, coop, send)
     return render(
         request,
@@ -529,6 +524,8 @@ def campaign_approve(request, coop_slug, send_id):
             "coop": coop,
             "send": send,
             "form": form,
+            "version": version,
+            "review": services.review_hash(send=send, version=version),
             "preview": preview,
             "member": member,
             "frame_url": _frame_url(request, "send-preview-frame", send_id=send.public_id),
@@ -537,6 +534,7 @@ def campaign_approve(request, coop_slug, send_id):
             ),
             "labels": segments.segment_labels(coop=coop, segment=send.segment or {}),
         },
+        status=status,
     )
 
 
