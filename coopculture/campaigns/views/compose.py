@@ -22,11 +22,12 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
 from coopculture.campaigns import (
+    approvals,
     automations,
     bulletin,
     letters,
@@ -148,7 +149,7 @@ def _pick_member(request, samples):
 
 def _news_for(coop, send):
     if send.kind == SendKind.BULLETIN:
-        return bulletin.news_of_month(coop=coop, month=bulletin.month_of(send))
+        return bulletin.approved_news_of_month(coop=coop, month=bulletin.month_of(send))
     return None
 
 
@@ -596,6 +597,30 @@ def _automation_kind(kind: str) -> str:
     return kind
 
 
+WAITING_FOR_APPROVAL = gettext_noop(
+    "Saved. Members keep getting the approved text until a coop admin approves the change."
+)
+
+
+def _approve_pending(request, *, row, can_approve: bool, news=None, data: dict):
+    """An admin approves the pending text (and news) shown on the page, by its review hash
+    (campaigns.approvals); a change since the page was shown is refused."""
+    if not can_approve:
+        raise PermissionDenied
+    try:
+        approvals.approve_pending(
+            row=row, actor=request.user, review=request.POST.get("review", ""), news=news
+        )
+    except services.ApprovalError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        audit_log(
+            coop=request.coop, actor=request.user, action="campaigns.text_approved", data=data
+        )
+        messages.success(request, _("Approved: members get this text from now on."))
+    return redirect(request.path)
+
+
 @coop_permission_required("campaigns.compose")
 def automation_edit(request, coop_slug, kind):
     """An automation's text (editors and admins) and its switch (admins only: turning it
@@ -606,6 +631,8 @@ def automation_edit(request, coop_slug, kind):
         return refused
     setting = automations.ensure_settings(coop=coop)[kind]
     can_switch = request_has_permission(request, "campaigns.approve")
+    if request.method == "POST" and request.POST.get("action") == "approve":
+        return _approve_pending(request, row=setting, can_approve=can_switch, data={"kind": kind})
     data = request.POST or None
     text_form = MessageForm(data, coop=coop, instance=setting.message, prefix="text")
     switch_form = AutomationSettingForm(data, instance=setting, prefix="setting")
@@ -619,13 +646,18 @@ def automation_edit(request, coop_slug, kind):
             saved = switch_form.save(commit=False)
             saved.updated_by = request.user
             saved.save()
+            if can_switch:  # an admin's save approves the text they saved
+                approvals.approve_text(row=saved, actor=request.user)
             audit_log(
                 coop=coop,
                 actor=request.user,
                 action="campaigns.automation_changed",
                 data={"kind": kind, "enabled": saved.enabled},
             )
-        messages.success(request, _("Automation saved."))
+        if approvals.text_pending(saved):
+            messages.success(request, _(WAITING_FOR_APPROVAL))
+        else:
+            messages.success(request, _("Automation saved."))
         return redirect("campaigns_staff:automation-list", coop_slug=coop.slug)
     preview = _automation_preview(coop, setting)
     return render(
@@ -641,6 +673,8 @@ def automation_edit(request, coop_slug, kind):
             "placeholders": automations.PLACEHOLDERS.get(kind, ()),
             "preview": preview,
             "frame_url": _frame_url(request, "automation-preview", kind=kind),
+            "pending": approvals.text_pending(setting),
+            "review": approvals.review_hash(row=setting),
         },
     )
 
@@ -693,21 +727,39 @@ def bulletin_page(request, coop_slug):
     news_form = BulletinNewsForm(
         request.POST if form_name == "news" else None, instance=news, prefix="news"
     )
+    if form_name == "approve":
+        return _approve_pending(
+            request,
+            row=settings_row,
+            can_approve=can_switch,
+            news=news,
+            data={"bulletin": month.isoformat()},
+        )
     bound = {"settings": settings_form, "text": text_form, "news": news_form}.get(form_name)
     if bound is not None and bound.is_valid():
         if form_name == "settings" and not can_switch:
             raise PermissionDenied
-        saved = bound.save(commit=False)
-        if hasattr(saved, "updated_by"):
-            saved.updated_by = request.user
-        saved.save()
-        audit_log(
-            coop=coop,
-            actor=request.user,
-            action=f"campaigns.bulletin_{form_name}_changed",
-            data={"month": month.isoformat()} if form_name == "news" else {},
-        )
-        messages.success(request, _("Bulletin saved."))
+        with transaction.atomic():
+            saved = bound.save(commit=False)
+            if hasattr(saved, "updated_by"):
+                saved.updated_by = request.user
+            saved.save()
+            if can_switch and form_name == "text":  # an admin's save approves it
+                approvals.approve_text(row=settings_row, actor=request.user)
+            elif can_switch and form_name == "news":
+                approvals.approve_news(news=saved, actor=request.user)
+            audit_log(
+                coop=coop,
+                actor=request.user,
+                action=f"campaigns.bulletin_{form_name}_changed",
+                data={"month": month.isoformat()} if form_name == "news" else {},
+            )
+        if approvals.text_pending(settings_row) or approvals.news_pending(
+            saved if form_name == "news" else news
+        ):
+            messages.success(request, _(WAITING_FOR_APPROVAL))
+        else:
+            messages.success(request, _("Bulletin saved."))
         return redirect("campaigns_staff:bulletin", coop_slug=coop.slug)
     preview = _bulletin_preview(coop, settings_row, news)
     past = list(Send.objects.filter(coop=coop, kind=SendKind.BULLETIN).order_by("-created_at")[:12])
@@ -726,6 +778,8 @@ def bulletin_page(request, coop_slug):
             "preview": preview,
             "frame_url": _frame_url(request, "bulletin-preview"),
             "past": past,
+            "pending": approvals.text_pending(settings_row) or approvals.news_pending(news),
+            "review": approvals.review_hash(row=settings_row, news=news),
         },
     )
 
