@@ -85,7 +85,9 @@ def approve_news(*, news: BulletinNews, actor=None) -> None:
 def approve_pending(*, row, actor, review: str, news: BulletinNews | None = None) -> None:
     """An admin approves the pending text (and news) they reviewed: refused, changing
     nothing, when it changed since the page was shown (`review`: its review_hash)."""
-    locked = type(row).objects.select_for_update().select_related("message").get(pk=row.pk)
+    locked = (
+        type(row).objects.select_for_update(of=("self",)).select_related("message").get(pk=row.pk)
+    )
     if news is not None and news.pk is not None:
         news = BulletinNews.objects.select_for_update().get(pk=news.pk)
     if review_hash(row=locked, news=news) != (review or ""):

@@ -38,10 +38,11 @@ def reserve(coop, member, programme, **fields) -> Reservation:
         return Reservation.objects.create(coop=coop, member=member, programme=programme, **values)
 
 
-def prove(client, member):
+def prove(client, member, **extra):
     """Let `client` through the proof of members.proof, as the member would: the code
     mailed to the member's address, typed in the page (locmem outbox); a member without
-    an email address signs in with an account linked to them instead."""
+    an email address signs in with an account linked to them instead. `extra`: request
+    environ for the proof's POSTs (REMOTE_ADDR, so that they count apart)."""
     import re
 
     from django.core import mail
@@ -61,8 +62,8 @@ def prove(client, member):
         "members_public:preferences",
         kwargs={"coop_slug": member.coop.slug, "token": links.preferences_token(member)},
     )
-    client.post(url, {"proof": "send"})
+    client.post(url, {"proof": "send"}, **extra)
     [code] = re.findall(r"^\s+(\d{6})\s*$", mail.outbox[-1].body, flags=re.M)
     assert mail.outbox[-1].to == [member.email]
-    assert client.post(url, {"proof": "check", "code": code}).status_code == 302
+    assert client.post(url, {"proof": "check", "code": code}, **extra).status_code == 302
     return client
