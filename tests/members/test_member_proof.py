@@ -12,7 +12,9 @@ from django_scopes import scopes_disabled
 
 from django.test import Client
 
-from coopculture.members import proof
+from coopculture.coops.models import AuditEvent
+from coopculture.coops.scoping import coop_scope
+from coopculture.members import proof, timeline
 from coopculture.members.models import ConsentRecord, Member
 from tests.campaigns.c2_factories import forget_prepared_versions
 from tests.campaigns.factories import make_members, make_message, make_send, start
@@ -84,6 +86,21 @@ def test_the_emailed_link_opens_nothing_personal_until_the_code_is_typed(
     assert "Ce code n'est pas le bon. Essais restants : 4." in page_of(wrong)
     right = browser.post(path + "donnees/", {"proof": "check", "code": code})
     assert right.status_code == 302 and right["Location"] == path + "donnees/"
+    with scopes_disabled():
+        actions = list(
+            AuditEvent.objects.filter(coop=coop, actor=None)
+            .order_by("id")
+            .values_list("action", "data")
+        )
+    expected = {"member": str(member.public_id)}
+    assert actions == [
+        ("members.access_code_sent", expected),
+        ("members.access_proven", expected),
+    ]
+    with coop_scope(coop):  # and on the member's timeline, for the coop's team
+        labels = [e.label for e in timeline.member_timeline(coop=coop, member=member)]
+    assert "Code d'accès envoyé au coopérateur" in labels
+    assert "Pages personnelles ouvertes avec le code" in labels
     export = page_of(browser.get(path + "donnees/"))
     for shown in (member.last_name, member.email, "3 rue des Lilas"):
         assert shown in export, shown

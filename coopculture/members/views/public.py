@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from coopculture.coops.services import audit_log
 from coopculture.core.mail import send_transactional_email
 from coopculture.core.ratelimit import allow, client_id, rate_limited
 from coopculture.members import links, personal_data, proof, selectors, services
@@ -123,6 +124,12 @@ def _prove(request, member: Member):
                 to=[member.email],
                 context={"coop": request.coop, "code": code, "minutes": _code_minutes()},
             )
+            audit_log(
+                coop=request.coop,
+                actor=None,
+                action="members.access_code_sent",
+                data={"member": str(member.public_id)},
+            )
             notice = _(
                 "A code has just been sent to the email address your coop has for you. "
                 "It is valid for %(minutes)s minutes."
@@ -134,6 +141,12 @@ def _prove(request, member: Member):
         )
         if outcome == proof.CodeCheck.OK:
             session.cycle_key()
+            audit_log(
+                coop=request.coop,
+                actor=None,
+                action="members.access_proven",
+                data={"member": str(member.public_id)},
+            )
             return redirect(request.path)
         if outcome == proof.CodeCheck.WRONG:
             left = proof.attempts_left(session=session, member=member)
