@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from coopculture.campaigns import services
+from coopculture.campaigns import approvals, services
 from coopculture.campaigns.models import (
     AutomationKind,
     AutomationOccurrence,
@@ -311,6 +311,7 @@ def ensure_settings(*, coop) -> dict[str, AutomationSetting]:
         if setting.message_id is None:
             setting.message = default_message(coop=coop, kind=kind)
             setting.save(update_fields=["message"])
+            approvals.approve_text(row=setting)  # the platform's default text
         existing[kind] = setting
     return existing
 
@@ -332,10 +333,14 @@ def _fill(text: str, values: dict) -> str:
     return text
 
 
-def event_message(*, coop, setting: AutomationSetting, values: dict, label: str) -> Message:
-    """An unsaved copy of the automation's text with this event's words filled in (the
-    member's first name stays a placeholder for the mail pipeline)."""
-    source = setting.message
+def event_message(
+    *, coop, setting: AutomationSetting, values: dict, label: str, approved: bool = True
+) -> Message:
+    """An unsaved copy of the automation's APPROVED text (campaigns.approvals: an edit
+    waiting for approval never reaches members) with this event's words filled in (the
+    member's first name stays a placeholder for the mail pipeline). `approved=False`: the
+    text as edited, for the staff's preview."""
+    source = approvals.approved_message(setting) if approved else setting.message
     values = {"coop": coop.name, **values}
     return Message(
         coop=coop,
@@ -361,7 +366,7 @@ def example_message(*, coop, setting: AutomationSetting) -> Message:
         "reason": "(exemple) les intempéries de l'hiver ont retardé le gros œuvre de trois mois.",
         "ag_date": long_date(setting.event_date or today + dt.timedelta(days=30)),
     }
-    return event_message(coop=coop, setting=setting, values=values, label="exemple")
+    return event_message(coop=coop, setting=setting, values=values, label="exemple", approved=False)
 
 
 # --- Sending -------------------------------------------------------------------------------
@@ -591,9 +596,11 @@ def run_automations(*, coop, now=None) -> list[Send]:
     """Detect this coop's events and start their sends (idempotent)."""
     now = now or timezone.now()
     sends = []
-    for setting in AutomationSetting.objects.filter(
-        coop=coop, enabled=True, message__isnull=False
-    ).select_related("message"):
+    for setting in (
+        AutomationSetting.objects.filter(coop=coop, enabled=True, message__isnull=False)
+        .exclude(approved_text={})
+        .select_related("message")
+    ):
         sends += RUNNERS[setting.kind](coop, setting, now)
     return sends
 

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from coopculture.campaigns import approvals
 from coopculture.campaigns.models import (
     BulletinNews,
     BulletinSettings,
@@ -84,6 +85,7 @@ def ensure_settings(*, coop) -> BulletinSettings:
             blocks=_default_blocks(coop),
         )
         row.save(update_fields=["message"])
+        approvals.approve_text(row=row)  # the platform's default text
     return row
 
 
@@ -111,6 +113,11 @@ def month_of(send: Send) -> dt.date:
 
 def news_of_month(*, coop, month: dt.date) -> BulletinNews | None:
     return BulletinNews.objects.filter(coop=coop, month=first_of_month(month)).first()
+
+
+def approved_news_of_month(*, coop, month: dt.date) -> BulletinNews | None:
+    """The month's news as an admin approved it (None: none, or never approved)."""
+    return approvals.approved_news(news_of_month(coop=coop, month=month))
 
 
 def next_bulletin_date(*, coop, settings_row: BulletinSettings, today=None) -> dt.date:
@@ -170,15 +177,21 @@ def schedule_bulletin(*, coop, now=None) -> list[Send]:
         return []
     if settings_row.message_id is None:
         settings_row = ensure_settings(coop=coop)
-    news = news_of_month(coop=coop, month=month)
+    # What an admin approved, never an edit waiting for approval (campaigns.approvals).
+    name = f"Bulletin de {month_name(month)}"
+    message = approvals.approved_message(settings_row, name=name)
+    if message is None:
+        return []
+    news = approved_news_of_month(coop=coop, month=month)
     try:
         with transaction.atomic():
+            message.save()
             send = Send.objects.create(
                 coop=coop,
                 kind=SendKind.BULLETIN,
                 occurrence_key=key,
-                name=f"Bulletin de {month_name(month)}",
-                message=settings_row.message,
+                name=name,
+                message=message,
                 purpose=Purpose.BULLETIN,
                 segment={},
                 status=SendStatus.APPROVED,

@@ -248,7 +248,7 @@ def _load_coop(coop: Coop, spec: dict, today: dt.date) -> None:
     _record_past_send(coop, past, approver=admin, today=today)
     awaiting = _campaign(coop, spec["awaiting"], author=editor)
     if awaiting.status == SendStatus.DRAFT:
-        Send.objects.filter(pk=awaiting.pk).update(status=SendStatus.AWAITING_APPROVAL)
+        services.campaign_submit(coop=coop, send=awaiting, actor=editor)
 
 
 @transaction.atomic

@@ -245,7 +245,7 @@ def build_letters(*, coop, send_id: int) -> LetterBatch | None:
             return None
         news = None
         if any(block.get("type") == "news" for block in send.version.blocks or []):
-            news = bulletin.news_of_month(coop=coop, month=bulletin.month_of(send))
+            news = bulletin.approved_news_of_month(coop=coop, month=bulletin.month_of(send))
         pdf = render_letters(coop=coop, send=send, rows=rows, news=news)
         batch = LetterBatch.objects.create(coop=coop, send=send, letter_count=len(rows))
         batch.file.save(f"{send.public_id}-{batch.public_id}.pdf", ContentFile(pdf), save=True)

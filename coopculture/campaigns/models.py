@@ -418,6 +418,19 @@ class AutomationSetting(CoopOwnedModel):
     days_before = models.PositiveSmallIntegerField(
         _("days before"), default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )
+    # The text members get (docs/decisions/0014): `message` is what staff edit; an edit by
+    # someone who may not approve waits here until an admin approves it. {"subject",
+    # "preheader", "body", "blocks", "hash"} (campaigns.approvals).
+    approved_text = models.JSONField(default=dict, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -484,6 +497,19 @@ class BulletinSettings(CoopOwnedModel):
         related_name="+",
         verbose_name=_("text"),
     )
+    # The text members get (docs/decisions/0014): `message` is what staff edit; an edit by
+    # someone who may not approve waits here until an admin approves it. {"subject",
+    # "preheader", "body", "blocks", "hash"} (campaigns.approvals).
+    approved_text = models.JSONField(default=dict, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -505,6 +531,18 @@ class BulletinNews(CoopOwnedModel):
     body = models.TextField(_("text"), max_length=3000)
     link_url = models.URLField(_("link"), blank=True)
     link_label = models.CharField(_("link text"), max_length=100, blank=True)
+    # The news members get: {"title", "body", "link_url", "link_label", "hash"}, set when an
+    # admin approves it (campaigns.approvals); an editor's change waits until then.
+    approved = models.JSONField(default=dict, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved on"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -42,6 +42,9 @@ PLACEHOLDER = re.compile(r"\[\[cc:([a-z0-9_:.-]+)\]\]")
 UNSUBSCRIBE_SALT = "coopculture.campaigns.unsubscribe"
 CLICK_SALT = "coopculture.campaigns.click"
 PER_MEMBER_SLOTS = ("next_item", "next_module", "booklet")
+# The kinds of links of a test copy (campaigns_public:test-link).
+TEST_LINK_UNSUBSCRIBE = "desinscription"
+TEST_LINK_PREFERENCES = "preferences"
 
 
 def site_url(path: str) -> str:
@@ -322,6 +325,10 @@ class MemberValues:
     first_name: str
     member_public_id: object
     variables: dict
+    # A test or preview copy for staff (a fictitious member): its unsubscribe and
+    # preferences links open a page saying so (never a member's), its content links go
+    # straight to their targets (nothing counted).
+    test: bool = False
 
 
 class PreparedVersion:
@@ -347,6 +354,9 @@ class PreparedVersion:
         self.preferences_prefix = self.site + reverse(
             "members_public:preferences", kwargs={"coop_slug": coop.slug, "token": "TOKEN"}
         ).replace("TOKEN/", "")
+        self.test_link_prefix = self.site + reverse(
+            "campaigns_public:test-link", kwargs={"coop_slug": coop.slug, "kind": "KIND"}
+        ).replace("KIND/", "")
         self.click_prefix = self.site + reverse(
             "campaigns_click", kwargs={"token": "TOKEN"}
         ).replace("TOKEN/", "")
@@ -360,18 +370,33 @@ class PreparedVersion:
     def unsubscribe_url(self, key: str) -> str:
         return f"{self.unsubscribe_prefix}{unsubscribe_token(key)}/"
 
+    def test_link_url(self, kind: str) -> str:
+        return f"{self.test_link_prefix}{kind}/"
+
+    def unsubscribe_url_for(self, member: MemberValues) -> str:
+        if member.test:
+            return self.test_link_url(TEST_LINK_UNSUBSCRIBE)
+        return self.unsubscribe_url(member.idempotency_key)
+
     def render(self, member: MemberValues, unsubscribe: str = "") -> tuple[str, str, str]:
         """(subject, html, text) of one member's copy."""
         key = member.idempotency_key
-        unsubscribe = unsubscribe or self.unsubscribe_url(key)
-        owner = SimpleNamespace(coop_id=self.coop.pk, public_id=member.member_public_id)
-        preferences = f"{self.preferences_prefix}{member_links.preferences_token(owner)}/"
+        unsubscribe = unsubscribe or self.unsubscribe_url_for(member)
+        if member.test:
+            preferences = self.test_link_url(TEST_LINK_PREFERENCES)
+        else:
+            owner = SimpleNamespace(coop_id=self.coop.pk, public_id=member.member_public_id)
+            preferences = f"{self.preferences_prefix}{member_links.preferences_token(owner)}/"
         clicks: dict[str, str] = {}
 
         def click(code: str) -> str:
             url = clicks.get(code)
             if url is None:
-                url = clicks[code] = f"{self.click_prefix}{click_token(key, code)}/"
+                if member.test:
+                    url = site_url((self.version.links or {}).get(code) or "/")
+                else:
+                    url = f"{self.click_prefix}{click_token(key, code)}/"
+                clicks[code] = url
             return url
 
         def values_for(escape: bool, kind: int):
@@ -429,7 +454,7 @@ class PreparedVersion:
         more than everything else together. The Django message's attributes stay set, so
         other backends (locmem in tests, django-anymail) see an ordinary message."""
         key = member.idempotency_key
-        unsubscribe = self.unsubscribe_url(key)
+        unsubscribe = self.unsubscribe_url_for(member)
         subject, html_body, text_body = self.render(member, unsubscribe)
         list_unsubscribe = f"<{unsubscribe}>, <mailto:{self.mailto}?subject=unsubscribe-{key}>"
         headers = {

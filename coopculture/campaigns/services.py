@@ -11,10 +11,13 @@ c2 (staff pages, automations, bulletin, letters) builds on these:
 
 import datetime as dt
 import hashlib
+import json
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from coopculture.campaigns import rendering, selectors
 from coopculture.campaigns.models import (
@@ -30,6 +33,7 @@ from coopculture.campaigns.models import (
     SuppressionReason,
 )
 from coopculture.coops.scoping import ensure_same_coop
+from coopculture.coops.services import audit_log
 from coopculture.members.models import Channel, ConsentRecord, ConsentSource
 from coopculture.members.services import consent_record
 
@@ -255,6 +259,20 @@ def recipient_by_key(*, coop, key: str) -> Recipient | None:
     )
 
 
+def unsubscribe_max_age() -> dt.timedelta:
+    days = getattr(settings, "CAMPAIGNS_UNSUBSCRIBE_MAX_AGE_DAYS", 730)
+    return dt.timedelta(days=days)
+
+
+def unsubscribe_link_alive(*, recipient: Recipient, now=None) -> bool:
+    """The unsubscribe link of this ledger row still works: within
+    CAMPAIGNS_UNSUBSCRIBE_MAX_AGE_DAYS (two years) of its email leaving. Every later email
+    carries a fresh link, so a member still receiving mail always holds a live one."""
+    now = now or timezone.now()
+    sent = recipient.sent_at or recipient.created_at
+    return sent is not None and now - sent <= unsubscribe_max_age()
+
+
 @transaction.atomic
 def unsubscribe(*, coop, recipient: Recipient) -> bool:
     """Withdraw the consent this send relied on (source: unsubscribe link), at once.
@@ -331,3 +349,117 @@ def bounce_record(
 def day_start(now: dt.datetime) -> dt.datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+# --- Approval of one frozen version ----------------------------------------------------------
+
+
+class ApprovalError(Exception):
+    """What was approved is not what awaits approval any more (a French message says why)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def review_hash(*, send: Send, version: MessageVersion) -> str:
+    """What the approving admin reviews, in one value: the frozen version (id and content),
+    the recipients and the consent the send relies on. The approval form posts it back."""
+    payload = json.dumps(
+        [version.pk, version.content_hash, send.segment or {}, send.purpose],
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@transaction.atomic
+def campaign_submit(*, coop, send: Send, actor) -> bool:
+    """Draft -> awaiting approval, with its text frozen now into the version the admin
+    will review (and that will leave). False when it was not a draft."""
+    ensure_same_coop(coop, send)
+    locked = Send.objects.select_for_update().filter(pk=send.pk, coop=coop).first()
+    if locked is None or locked.kind != SendKind.CAMPAIGN or locked.status != SendStatus.DRAFT:
+        return False
+    locked.version = version_freeze(message=locked.message, actor=actor)
+    locked.status = SendStatus.AWAITING_APPROVAL
+    locked.save(update_fields=["version", "status"])
+    send.version, send.status = locked.version, locked.status
+    return True
+
+
+def version_under_review(*, coop, send: Send) -> MessageVersion:
+    """The frozen version of a send awaiting approval. Sends submitted before versions were
+    frozen at submission get theirs now (once: the same content gives the same version)."""
+    ensure_same_coop(coop, send)
+    if send.version_id is None:
+        with transaction.atomic():
+            version = version_freeze(message=send.message)
+            Send.objects.filter(pk=send.pk, coop=coop, version__isnull=True).update(version=version)
+        send.refresh_from_db(fields=["version"])
+    return send.version
+
+
+@transaction.atomic
+def campaign_approve(
+    *, coop, send: Send, actor, version_id, review: str, scheduled_at=None
+) -> Send:
+    """Approve exactly the version the admin reviewed (`version_id`, `review` from the
+    approval page): if the campaign changed since (text, recipients, consent), refuse and
+    change nothing. Starts sending now, or schedules it."""
+    from coopculture.campaigns import automations
+
+    ensure_same_coop(coop, send)
+    locked = (
+        Send.objects.select_for_update(of=("self",))
+        .select_related("version")
+        .filter(pk=send.pk, coop=coop)
+        .first()
+    )
+    if locked is None or locked.status != SendStatus.AWAITING_APPROVAL:
+        raise ApprovalError(_("This send is not awaiting approval."))
+    version = locked.version
+    if (
+        version is None
+        or str(version.pk) != str(version_id or "")
+        or review_hash(send=locked, version=version) != (review or "")
+    ):
+        shown = None
+        if str(version_id or "").isdigit():
+            shown = MessageVersion.objects.filter(
+                coop=coop, message=locked.message, pk=int(version_id)
+            ).first()
+        if version is not None and shown is not None and shown.pk != version.pk:
+            raise ApprovalError(
+                _(
+                    "The text changed after this page was shown to you (version %(shown)s, "
+                    "now version %(current)s): nothing was approved. Check the new version "
+                    "below, then approve it."
+                )
+                % {"shown": shown.number, "current": version.number}
+            )
+        raise ApprovalError(
+            _(
+                "The campaign changed after this page was shown to you (its text, its "
+                "recipients or the consent it needs): nothing was approved. Check it again "
+                "below, then approve it."
+            )
+        )
+    locked.approved_by = actor
+    locked.approved_at = timezone.now()
+    locked.status = SendStatus.SCHEDULED if scheduled_at else SendStatus.APPROVED
+    locked.scheduled_at = scheduled_at
+    locked.save(update_fields=["approved_by", "approved_at", "status", "scheduled_at"])
+    audit_log(
+        coop=coop,
+        actor=actor,
+        action="campaigns.approved",
+        data={
+            "send": str(locked.public_id),
+            "version": version.number,
+            "at": scheduled_at.isoformat() if scheduled_at else "now",
+        },
+    )
+    if not scheduled_at:
+        automations.start_send(coop=coop, send=locked, actor=actor)
+    return locked

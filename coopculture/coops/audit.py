@@ -20,6 +20,8 @@ LABELS = {
     "members.created": gettext_lazy("Member added"),
     "members.updated": gettext_lazy("Member details changed"),
     "members.exported": gettext_lazy("Member data exported"),
+    "members.access_code_sent": gettext_lazy("Access code sent to the member"),
+    "members.access_proven": gettext_lazy("Member's own pages opened with the code"),
     "members.anonymised": gettext_lazy("Member data erased"),
     "members.imported": gettext_lazy("Members imported"),
     "members.programme_created": gettext_lazy("Programme created"),
@@ -109,7 +111,12 @@ def _day(value) -> str:
 
 
 def _describe_members(action: str, data: dict) -> str:
-    if action in {"members.created", "members.exported"}:
+    if action in {
+        "members.created",
+        "members.exported",
+        "members.access_code_sent",
+        "members.access_proven",
+    }:
         return _member_ref(data)
     if action == "members.updated":
         return _("%(member)s, changed: %(fields)s") % {

@@ -116,3 +116,14 @@ class PreferencesForm(forms.Form):
             if record is None or record.granted != granted:
                 changes[purpose] = granted
         return changes
+
+
+class AccessCodeForm(forms.Form):
+    """The one-time code mailed to the member (members.proof)."""
+
+    code = forms.CharField(
+        label=_("The code you received by email"),
+        max_length=12,
+        help_text=_("6 digits, in the email we have just sent you."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )

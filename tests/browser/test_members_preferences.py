@@ -1,11 +1,13 @@
 """The member's preferences page in a real browser: axe-core, no JavaScript, keyboard only."""
 
 import datetime as dt
+import re
 from urllib.parse import urlsplit
 
 import pytest
 from django_scopes import scopes_disabled
 
+from django.core import mail
 from django.urls import reverse
 
 from coopculture.members import links
@@ -45,6 +47,27 @@ def channel_of(member) -> str:
         return Member.objects.get(pk=member.pk).preferred_channel
 
 
+def prove(page, member, *, check: bool = False):
+    """The page asks for the code mailed to the member (members.proof): ask for it, read
+    it in the outbox (the live server runs in this process), type it. `check`: axe-core on
+    the proof page, before and after asking."""
+    assert page.locator("h1").inner_text() == "Confirmez que c'est vous"
+    assert member.first_name not in page.locator("main").inner_text()
+    if check:
+        screenshot(page, "member-proof")
+        assert_clean(page)
+    with page.expect_navigation():
+        page.locator("form button[type='submit']").first.click()
+    [code] = re.findall(r"^\s+(\d{6})\s*$", mail.outbox[-1].body, flags=re.M)
+    assert mail.outbox[-1].to == [member.email]
+    if check:
+        screenshot(page, "member-proof-code")
+        assert_clean(page)
+    page.locator("input[name='code']").fill(code)
+    with page.expect_navigation():
+        page.locator("form button[type='submit']").first.click()
+
+
 def assert_clean(page, *, status: int = 200):
     assert_no_axe_violations(page)
     errors = console_errors(page)
@@ -58,6 +81,7 @@ def test_preferences_page_has_no_axe_violations_before_and_after_saving(page, me
     referers = []
     page.on("request", lambda request: referers.append(request.headers.get("referer")))
     goto(page, url)
+    prove(page, member, check=True)
     assert page.locator("h1").count() == 1
     screenshot(page, "member-preferences")
     assert_clean(page)
@@ -79,6 +103,7 @@ def test_preferences_page_has_no_axe_violations_before_and_after_saving(page, me
 def test_preferences_page_with_errors_has_no_axe_violations(page, member):
     """An impossible channel (forced into the form) shows the error summary, still clean."""
     goto(page, url_for(member))
+    prove(page, member)
     page.evaluate(
         """() => {
             const radio = document.querySelector("input[name='preferred_channel']");
@@ -112,6 +137,7 @@ def test_invalid_and_expired_link_pages_have_no_axe_violations(new_page, member,
 
 def test_readable_export_has_no_axe_violations(page, member):
     goto(page, url_for(member))
+    prove(page, member)
     with page.expect_navigation():
         page.locator("main a[href$='/donnees/']").click()
     assert page.locator("h1").count() == 1
@@ -122,6 +148,8 @@ def test_readable_export_has_no_axe_violations(page, member):
 
 def test_narrow_screen_has_no_sideways_scroll(new_page, member):
     page = new_page(viewport={"width": 320, "height": 800})
+    goto(page, url_for(member))
+    prove(page, member)
     for url in (url_for(member), url_for(member, "export")):
         goto(page, url)
         overflow = page.evaluate(
@@ -135,6 +163,7 @@ def test_the_form_works_without_javascript(page_no_js, member):
     page = page_no_js
     url = url_for(member)
     goto(page, url)
+    prove(page, member)
     page.locator("input[name='consent_sessions'][value='yes']").check()
     page.locator("input[name='consent_coop_news'][value='no']").check()
     page.locator("input[name='preferred_channel'][value='phone']").check()
@@ -172,6 +201,7 @@ def test_the_form_works_with_the_keyboard_only(page, member):
     """Tab to each radio group, arrows to choose, Enter on the button."""
     url = url_for(member)
     goto(page, url)
+    prove(page, member)
     tab_until(page, lambda e: e["name"] == "preferred_channel", "the channel group")
     # Post is checked (email, post, phone, SMS): one arrow down moves to phone.
     page.keyboard.press("ArrowDown")

@@ -9,7 +9,7 @@ from django_scopes import scopes_disabled
 
 from django.utils import timezone
 
-from coopculture.campaigns import automations, bulletin, selectors
+from coopculture.campaigns import approvals, automations, bulletin, selectors
 from coopculture.campaigns.models import BulletinNews, Recipient, Send, SendKind
 from coopculture.learning import api as learning_api
 from coopculture.learning.models import Activity, EventKind, LearningEvent
@@ -70,12 +70,13 @@ def test_the_bulletin_leaves_once_a_month_on_the_coops_day_with_the_news(
     readers = make_members(coop, 2, purpose=Purpose.BULLETIN)
     make_members(coop, 2)  # agreed to other news, not to the bulletin
     with scopes_disabled():
-        BulletinNews.objects.create(
+        news = BulletinNews.objects.create(
             coop=coop,
             month=dt.date(2027, 3, 1),
             title="Visite de chantier",
             body="Samedi 20 mars, venez visiter les Embruns.",
         )
+        approvals.approve_news(news=news)  # as an admin does (tests/campaigns/test_text_approvals)
     # Before its day: nothing.
     assert run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 9))) == []
     [send] = run_in_coop(coop, bulletin.schedule_bulletin, now=at(dt.date(2027, 3, 10)))

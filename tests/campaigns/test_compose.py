@@ -58,6 +58,16 @@ def write_campaign(client, coop) -> Send:
     return send
 
 
+def reviewed(client, url) -> dict:
+    """The approval page's own frozen review: the version's id and the review hash it
+    posts back with the admin's choice."""
+    page = client.get(url).content.decode()
+    return {
+        name: re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', page).group(1)
+        for name in ("version", "review")
+    }
+
+
 def test_editor_writes_a_campaign_with_mooc_blocks_and_chooses_its_recipients(
     coop, users, client_for, demo_path
 ):
@@ -169,7 +179,7 @@ def test_only_an_admin_approves_then_it_leaves_once(
     assert "3 coopérateurs parmi les destinataires" in page
     assert "/apercu/courriel/" in page and "Écrit par editor@coop-a.example.org" in page
     with django_capture_on_commit_callbacks(execute=True):
-        assert admin.post(approve, {"when": "now"}).status_code == 302
+        assert admin.post(approve, {"when": "now", **reviewed(admin, approve)}).status_code == 302
     messages = smtp_mailers.wait_for(3)
     assert sorted(m["To"] for m in messages) == sorted(m.email for m in members)
     with scopes_disabled():
@@ -192,10 +202,9 @@ def test_a_scheduled_campaign_leaves_at_its_time_through_the_tick(
     make_members(coop, 2)
     editor.post(base(coop) + f"{send.public_id}/soumettre/")
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    response = admin.post(
-        base(coop) + f"{send.public_id}/approbation/",
-        {"when": "later", "date": tomorrow.isoformat(), "time": "08:30"},
-    )
+    approve = base(coop) + f"{send.public_id}/approbation/"
+    when = {"when": "later", "date": tomorrow.isoformat(), "time": "08:30"}
+    response = admin.post(approve, {**when, **reviewed(admin, approve)})
     assert response.status_code == 302
     with scopes_disabled():
         send.refresh_from_db()

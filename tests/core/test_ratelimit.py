@@ -8,7 +8,7 @@ from coopculture.coops.scoping import coop_scope
 from coopculture.learning.models import LearningEvent
 from coopculture.members.models import ConsentRecord
 from tests.learning.factories import make_module
-from tests.members.factories import make_member
+from tests.members.factories import make_member, prove
 from tests.members.test_preferences import answers, url_for
 
 pytestmark = pytest.mark.django_db
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_preferences_page_refuses_a_flood_and_records_nothing_more(client, coop):
     member = make_member(coop)
+    prove(client, member, REMOTE_ADDR="192.0.2.99")  # the code mailed to the member
     url = url_for(member)
     for _ in range(20):
         assert client.post(url, answers()).status_code in {200, 302}

@@ -21,7 +21,7 @@ from coopculture.members.models import (
     Member,
     Purpose,
 )
-from tests.members.factories import make_member, make_programme, reserve
+from tests.members.factories import make_member, make_programme, prove, reserve
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,7 @@ def test_a_token_signed_for_something_else_is_refused(coop):
 def test_the_link_opens_the_page_without_signing_in(client, coop):
     """Anonymous visitor with the link: the page greets the member by first name only."""
     member = make_member(coop, first_name="Josiane", last_name="Le Goff")
+    prove(client, member)
     response = client.get(url_for(member))
     assert response.status_code == 200
     html = response.content.decode()
@@ -119,6 +120,7 @@ def test_the_page_reveals_no_contact_details(client, coop):
         external_ref="VO-4242",
         accessibility_notes="Malvoyante",
     )
+    prove(client, member)
     html = client.get(url_for(member)).content.decode()
     for secret in (
         "josiane.legoff",
@@ -139,6 +141,7 @@ def test_the_pages_are_private(client, coop):
     page (under "no-referrer" the form's POST would carry `Origin: null`, which Django's
     CSRF protection refuses)."""
     member = make_member(coop)
+    prove(client, member)
     expected = {
         "preferences": "strict-origin",
         "export": "no-referrer",
@@ -160,10 +163,12 @@ def test_the_pages_are_private(client, coop):
 def test_channels_offered_follow_the_contact_details(client, coop):
     """Email only with an email address; phone and SMS only with a phone number."""
     without = make_member(coop, email="", phone="", preferred_channel=Channel.POST)
+    prove(client, without)
     html = client.get(url_for(without)).content.decode()
     values = set(re.findall(r'name="preferred_channel" value="(\w+)"', html))
     assert values == {Channel.POST}
     complete = make_member(coop)
+    prove(client, complete)
     html = client.get(url_for(complete)).content.decode()
     values = set(re.findall(r'name="preferred_channel" value="(\w+)"', html))
     assert values == {Channel.EMAIL, Channel.POST, Channel.PHONE, Channel.SMS}
@@ -173,6 +178,7 @@ def test_purposes_are_yes_no_questions_with_nothing_ticked_in_advance(client, co
     """Each purpose is a group of two radios in a fieldset; none is checked for a member
     never asked."""
     member = make_member(coop)
+    prove(client, member)
     html = client.get(url_for(member)).content.decode()
     for purpose in Purpose.values:
         radios = re.findall(rf'<input type="radio" name="consent_{purpose}"[^>]*>', html)
@@ -185,6 +191,7 @@ def test_purposes_are_yes_no_questions_with_nothing_ticked_in_advance(client, co
 
 def test_email_notices_of_the_ag_are_not_offered_without_an_email(client, coop):
     member = make_member(coop, email="", preferred_channel=Channel.POST)
+    prove(client, member)
     html = client.get(url_for(member)).content.decode()
     assert 'name="consent_ag_electronic"' not in html
     assert 'name="consent_bulletin"' in html
@@ -193,6 +200,7 @@ def test_email_notices_of_the_ag_are_not_offered_without_an_email(client, coop):
 def test_changed_consents_are_added_to_the_ledger_as_web_form_consents(client, coop):
     """Each answer that changes what is in force adds a row: web form, consent, no staff."""
     member = make_member(coop)
+    prove(client, member)
     with coop_scope(coop):
         services.consent_record(
             coop=coop,
@@ -225,6 +233,7 @@ def test_changed_consents_are_added_to_the_ledger_as_web_form_consents(client, c
 
 def test_the_confirmation_shows_on_the_same_page_with_the_answers_in_force(client, coop):
     member = make_member(coop)
+    prove(client, member)
     url = url_for(member)
     response = client.post(url, answers(consent_ag_electronic="yes"), follow=True)
     assert response.redirect_chain == [(url, 302)]
@@ -245,6 +254,7 @@ def test_the_confirmation_shows_on_the_same_page_with_the_answers_in_force(clien
 
 def test_submitting_the_same_answers_again_records_nothing(client, coop):
     member = make_member(coop)
+    prove(client, member)
     url = url_for(member)
     client.post(url, answers())
     before = len(ledger(member))
@@ -259,6 +269,7 @@ def test_submitting_the_same_answers_again_records_nothing(client, coop):
 
 def test_the_channel_change_is_saved_and_audited(client, coop):
     member = make_member(coop, preferred_channel=Channel.EMAIL)
+    prove(client, member)
     client.post(url_for(member), answers(preferred_channel=Channel.SMS))
     assert reload(member).preferred_channel == Channel.SMS
     with scopes_disabled():
@@ -270,6 +281,7 @@ def test_the_channel_change_is_saved_and_audited(client, coop):
 def test_a_channel_the_member_cannot_use_is_refused(client, coop):
     """No email address: choosing email is an error, shown in the summary; nothing saved."""
     member = make_member(coop, email="", preferred_channel=Channel.POST)
+    prove(client, member)
     response = client.post(url_for(member), answers(preferred_channel=Channel.EMAIL))
     assert response.status_code == 200
     html = response.content.decode()
@@ -336,6 +348,7 @@ def test_an_anonymised_members_link_no_longer_works(client, coop):
 
 def test_the_json_export_holds_the_members_data_and_is_audited(client, coop):
     member = make_member(coop, email="lea.moreau@example.org")
+    prove(client, member)
     reserve(coop, member, make_programme(coop, name="Résidence Les Embruns"))
     client.post(url_for(member), answers())
     response = client.get(url_for(member, "export-json"))
@@ -356,6 +369,7 @@ def test_the_json_export_holds_the_members_data_and_is_audited(client, coop):
 
 def test_the_readable_export_shows_the_same_data(client, coop):
     member = make_member(coop, email="lea.moreau@example.org")
+    prove(client, member)
     reserve(coop, member, make_programme(coop, name="Résidence Les Embruns"), lot_number="B07")
     client.post(url_for(member), answers())
     response = client.get(url_for(member, "export"))
@@ -371,6 +385,7 @@ def test_the_readable_export_shows_the_same_data(client, coop):
 def test_the_readable_export_names_no_staff_email(client, coop, users):
     """Who recorded a paper consent appears by name, never by email address."""
     member = make_member(coop)
+    prove(client, member)
     with coop_scope(coop):
         services.consent_record(
             coop=coop,
@@ -386,6 +401,7 @@ def test_the_readable_export_names_no_staff_email(client, coop, users):
 
 def test_exports_answer_only_get(client, coop):
     member = make_member(coop)
+    prove(client, member)
     assert client.post(url_for(member, "export-json")).status_code == 405
     assert client.post(url_for(member, "export")).status_code == 405
 
@@ -396,6 +412,7 @@ def test_a_coop_that_does_not_convene_by_email_never_asks_about_it(
     """The purpose exists only where the coop turned the setting on: not on the preferences
     page, not in the staff consent form, not in the list filter."""
     member = make_member(other_coop, email="m@example.org")
+    prove(client, member)
     html = client.get(url_for(member)).content.decode()
     assert 'name="consent_ag_electronic"' not in html
     assert 'name="consent_bulletin"' in html

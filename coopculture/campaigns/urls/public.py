@@ -8,4 +8,5 @@ app_name = "campaigns_public"
 
 urlpatterns = [
     path("desinscription/<str:token>/", public.unsubscribe, name="unsubscribe"),
+    path("essai/<slug:kind>/", public.test_link, name="test-link"),
 ]

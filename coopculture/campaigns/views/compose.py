@@ -22,10 +22,12 @@ from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csp import csp_override
 
 from coopculture.campaigns import (
+    approvals,
     automations,
     bulletin,
     letters,
@@ -64,6 +66,9 @@ from coopculture.members import selectors as member_selectors
 
 READ = ("GET", "HEAD")
 PREVIEW_SAMPLE_SIZE = 20
+# The fictitious member of test sends and of the automations' and bulletin's previews
+# ("Camille Exemple": only the first name is used in emails).
+SAMPLE_FIRST_NAME = gettext_lazy("Camille")
 
 
 def _refuse(request, allowed=READ):
@@ -85,10 +90,26 @@ def _editable(send) -> bool:
 # --- Preview --------------------------------------------------------------------------------
 
 
+def sample_values(*, coop, version, email: str = "", member=None, send=None):
+    """The per-member values of a staff copy (test send, preview): the fictitious sample
+    member (SAMPLE_FIRST_NAME, no account), or the `member` staff chose among the
+    recipients for a preview; always test links (campaigns_public:test-link), never a
+    member's own preferences or unsubscribe link."""
+    return rendering.MemberValues(
+        idempotency_key="test" + secrets.token_hex(14),
+        email=email,
+        first_name=member.first_name if member else str(SAMPLE_FIRST_NAME),
+        member_public_id=uuid.UUID(int=0),
+        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
+        test=True,
+    )
+
+
 def render_preview(*, coop, message, member, news=None, send=None) -> dict:
     """The real email of `message` for `member` (HTML inlined as sent, and plain text),
-    without saving a version. Links and unsubscribe carry a throw-away key. `send`: the
-    send under way it belongs to (its own ledger rows then decide the member's items)."""
+    without saving a version; None: the fictitious sample member. Its links are test
+    links. `send`: the send under way it belongs to (its own ledger rows then decide the
+    member's items)."""
     parts = rendering.render_version_content(
         coop=coop,
         subject=message.subject,
@@ -108,13 +129,7 @@ def render_preview(*, coop, message, member, news=None, send=None) -> dict:
         links=parts["links"],
     )
     prepared = rendering.PreparedVersion(version, coop)
-    values = rendering.MemberValues(
-        idempotency_key="apercu" + secrets.token_hex(8),
-        email=(member.email if member else "") or "",
-        first_name=member.first_name if member else _("Camille"),
-        member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
-    )
+    values = sample_values(coop=coop, version=version, member=member, send=send)
     subject, html_body, text_body = prepared.render(values)
     return {"subject": subject, "html": html_body, "text": text_body}
 
@@ -134,7 +149,7 @@ def _pick_member(request, samples):
 
 def _news_for(coop, send):
     if send.kind == SendKind.BULLETIN:
-        return bulletin.news_of_month(coop=coop, month=bulletin.month_of(send))
+        return bulletin.approved_news_of_month(coop=coop, month=bulletin.month_of(send))
     return None
 
 
@@ -313,13 +328,11 @@ def _send_preview(request, coop, send):
     member = _pick_member(request, samples)
     message = send.message
     if send.version_id and send.status != SendStatus.DRAFT:
-        message = Message(
-            coop=coop,
-            subject=send.version.subject.replace("[[cc:first_name]]", "{first_name}"),
-            preheader=send.version.preheader,
-            body=send.version.body,
-            blocks=send.version.blocks,
-        )
+        # The frozen version itself, as it leaves (its HTML was rendered once, at freezing).
+        prepared = rendering.PreparedVersion(send.version, coop)
+        values = sample_values(coop=coop, version=send.version, member=member, send=send)
+        subject, html_body, text_body = prepared.render(values)
+        return {"subject": subject, "html": html_body, "text": text_body}, samples, member
     preview = render_preview(
         coop=coop, message=message, member=member, news=_news_for(coop, send), send=send
     )
@@ -400,19 +413,12 @@ def campaign_test(request, coop_slug, send_id):
     version = services.version_freeze(
         message=send.message, actor=request.user, news=_news_for(coop, send)
     )
-    samples = _sample_members(coop, send)
-    member = samples[0] if samples else None
-    # The frozen version, with "[Test]" before its subject (a copy, never saved).
+    # The frozen version, with "[Test]" before its subject (a copy, never saved), for the
+    # fictitious sample member: no real member's name, items or links reach the team.
     labelled = copy.copy(version)
     labelled.subject = _("[Test] %(subject)s") % {"subject": version.subject}
     prepared = rendering.PreparedVersion(labelled, coop)
-    values = rendering.MemberValues(
-        idempotency_key="test" + secrets.token_hex(14),
-        email=address,
-        first_name=member.first_name if member else request.user.get_short_name() or "",
-        member_public_id=member.public_id if member else uuid.UUID(int=0),
-        variables=selectors.preview_variables(coop=coop, version=version, member=member, send=send),
-    )
+    values = sample_values(coop=coop, version=version, email=address, send=send)
     prepared.email(values).send(using=settings.BULK_MAILER)
     audit_log(
         coop=coop,
@@ -426,19 +432,17 @@ def campaign_test(request, coop_slug, send_id):
 
 @coop_permission_required("campaigns.compose")
 def campaign_submit(request, coop_slug, send_id):
+    """Ask for approval: the text is frozen now into the version the admin reviews."""
     coop = request.coop
     send = access_send(coop=coop, public_id=send_id)
     if refused := _refuse(request, ("POST",)):
         return refused
-    updated = Send.objects.filter(
-        pk=send.pk, coop=coop, kind=SendKind.CAMPAIGN, status=SendStatus.DRAFT
-    ).update(status=SendStatus.AWAITING_APPROVAL)
-    if updated:
+    if services.campaign_submit(coop=coop, send=send, actor=request.user):
         audit_log(
             coop=coop,
             actor=request.user,
             action="campaigns.submitted",
-            data={"send": str(send.public_id)},
+            data={"send": str(send.public_id), "version": send.version.number},
         )
         messages.success(request, _("Sent for approval. A coop admin will check it."))
     return redirect(_send_url(coop, send))
@@ -472,6 +476,9 @@ def campaign_withdraw(request, coop_slug, send_id):
 
 @coop_permission_required("campaigns.approve")
 def campaign_approve(request, coop_slug, send_id):
+    """The admin reviews one frozen version (and the recipients) and approves exactly it:
+    the form posts back the version's id and the review hash; if anything changed since
+    the page was shown, nothing is approved and the page shows the new state."""
     coop = request.coop
     send = access_send(coop=coop, public_id=send_id)
     if refused := _refuse(request, ("GET", "HEAD", "POST")):
@@ -480,40 +487,36 @@ def campaign_approve(request, coop_slug, send_id):
         messages.error(request, _("This send is not awaiting approval."))
         return redirect(_send_url(coop, send))
     form = ScheduleForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         scheduled_at = form.cleaned_data.get("scheduled_at")
-        with transaction.atomic():
-            locked = Send.objects.select_for_update().get(pk=send.pk, coop=coop)
-            if locked.status != SendStatus.AWAITING_APPROVAL:
-                raise PermissionDenied
-            locked.version = services.version_freeze(message=locked.message, actor=request.user)
-            locked.approved_by = request.user
-            locked.approved_at = timezone.now()
-            locked.status = SendStatus.SCHEDULED if scheduled_at else SendStatus.APPROVED
-            locked.scheduled_at = scheduled_at
-            locked.save(
-                update_fields=["version", "approved_by", "approved_at", "status", "scheduled_at"]
-            )
-            audit_log(
+        try:
+            services.campaign_approve(
                 coop=coop,
+                send=send,
                 actor=request.user,
-                action="campaigns.approved",
-                data={
-                    "send": str(send.public_id),
-                    "at": scheduled_at.isoformat() if scheduled_at else "now",
-                },
+                version_id=request.POST.get("version"),
+                review=request.POST.get("review"),
+                scheduled_at=scheduled_at,
             )
-            if not scheduled_at:
-                automations.start_send(coop=coop, send=locked, actor=request.user)
-        if scheduled_at:
-            messages.success(
-                request,
-                _("Approved. It will leave on %(date)s.")
-                % {"date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M")},
-            )
+        except services.ApprovalError as refusal:
+            form.add_error(None, refusal.message)
+            status = 409
+            send = access_send(coop=coop, public_id=send_id)
+            if send.status != SendStatus.AWAITING_APPROVAL:
+                messages.error(request, refusal.message)
+                return redirect(_send_url(coop, send))
         else:
-            messages.success(request, _("Approved: sending has started."))
-        return redirect(_send_url(coop, send))
+            if scheduled_at:
+                messages.success(
+                    request,
+                    _("Approved. It will leave on %(date)s.")
+                    % {"date": timezone.localtime(scheduled_at).strftime("%d/%m/%Y %H:%M")},
+                )
+            else:
+                messages.success(request, _("Approved: sending has started."))
+            return redirect(_send_url(coop, send))
+    version = services.version_under_review(coop=coop, send=send)
     preview, _samples, member = _send_preview(request, coop, send)
     return render(
         request,
@@ -522,6 +525,8 @@ def campaign_approve(request, coop_slug, send_id):
             "coop": coop,
             "send": send,
             "form": form,
+            "version": version,
+            "review": services.review_hash(send=send, version=version),
             "preview": preview,
             "member": member,
             "frame_url": _frame_url(request, "send-preview-frame", send_id=send.public_id),
@@ -530,6 +535,7 @@ def campaign_approve(request, coop_slug, send_id):
             ),
             "labels": segments.segment_labels(coop=coop, segment=send.segment or {}),
         },
+        status=status,
     )
 
 
@@ -591,6 +597,30 @@ def _automation_kind(kind: str) -> str:
     return kind
 
 
+WAITING_FOR_APPROVAL = gettext_noop(
+    "Saved. Members keep getting the approved text until a coop admin approves the change."
+)
+
+
+def _approve_pending(request, *, row, can_approve: bool, news=None, data: dict):
+    """An admin approves the pending text (and news) shown on the page, by its review hash
+    (campaigns.approvals); a change since the page was shown is refused."""
+    if not can_approve:
+        raise PermissionDenied
+    try:
+        approvals.approve_pending(
+            row=row, actor=request.user, review=request.POST.get("review", ""), news=news
+        )
+    except services.ApprovalError as refusal:
+        messages.error(request, refusal.message)
+    else:
+        audit_log(
+            coop=request.coop, actor=request.user, action="campaigns.text_approved", data=data
+        )
+        messages.success(request, _("Approved: members get this text from now on."))
+    return redirect(request.path)
+
+
 @coop_permission_required("campaigns.compose")
 def automation_edit(request, coop_slug, kind):
     """An automation's text (editors and admins) and its switch (admins only: turning it
@@ -601,6 +631,8 @@ def automation_edit(request, coop_slug, kind):
         return refused
     setting = automations.ensure_settings(coop=coop)[kind]
     can_switch = request_has_permission(request, "campaigns.approve")
+    if request.method == "POST" and request.POST.get("action") == "approve":
+        return _approve_pending(request, row=setting, can_approve=can_switch, data={"kind": kind})
     data = request.POST or None
     text_form = MessageForm(data, coop=coop, instance=setting.message, prefix="text")
     switch_form = AutomationSettingForm(data, instance=setting, prefix="setting")
@@ -614,13 +646,18 @@ def automation_edit(request, coop_slug, kind):
             saved = switch_form.save(commit=False)
             saved.updated_by = request.user
             saved.save()
+            if can_switch:  # an admin's save approves the text they saved
+                approvals.approve_text(row=saved, actor=request.user)
             audit_log(
                 coop=coop,
                 actor=request.user,
                 action="campaigns.automation_changed",
                 data={"kind": kind, "enabled": saved.enabled},
             )
-        messages.success(request, _("Automation saved."))
+        if approvals.text_pending(saved):
+            messages.success(request, _(WAITING_FOR_APPROVAL))
+        else:
+            messages.success(request, _("Automation saved."))
         return redirect("campaigns_staff:automation-list", coop_slug=coop.slug)
     preview = _automation_preview(coop, setting)
     return render(
@@ -636,20 +673,17 @@ def automation_edit(request, coop_slug, kind):
             "placeholders": automations.PLACEHOLDERS.get(kind, ()),
             "preview": preview,
             "frame_url": _frame_url(request, "automation-preview", kind=kind),
+            "pending": approvals.text_pending(setting),
+            "review": approvals.review_hash(row=setting),
         },
     )
-
-
-def _any_member(coop):
-    """A member to preview a message with (None in a coop without members yet)."""
-    return member_selectors.member_list(coop=coop).first()
 
 
 def _automation_preview(coop, setting) -> dict:
     return render_preview(
         coop=coop,
         message=automations.example_message(coop=coop, setting=setting),
-        member=_any_member(coop),
+        member=None,  # the fictitious sample member, not a real one
     )
 
 
@@ -693,21 +727,39 @@ def bulletin_page(request, coop_slug):
     news_form = BulletinNewsForm(
         request.POST if form_name == "news" else None, instance=news, prefix="news"
     )
+    if form_name == "approve":
+        return _approve_pending(
+            request,
+            row=settings_row,
+            can_approve=can_switch,
+            news=news,
+            data={"bulletin": month.isoformat()},
+        )
     bound = {"settings": settings_form, "text": text_form, "news": news_form}.get(form_name)
     if bound is not None and bound.is_valid():
         if form_name == "settings" and not can_switch:
             raise PermissionDenied
-        saved = bound.save(commit=False)
-        if hasattr(saved, "updated_by"):
-            saved.updated_by = request.user
-        saved.save()
-        audit_log(
-            coop=coop,
-            actor=request.user,
-            action=f"campaigns.bulletin_{form_name}_changed",
-            data={"month": month.isoformat()} if form_name == "news" else {},
-        )
-        messages.success(request, _("Bulletin saved."))
+        with transaction.atomic():
+            saved = bound.save(commit=False)
+            if hasattr(saved, "updated_by"):
+                saved.updated_by = request.user
+            saved.save()
+            if can_switch and form_name == "text":  # an admin's save approves it
+                approvals.approve_text(row=settings_row, actor=request.user)
+            elif can_switch and form_name == "news":
+                approvals.approve_news(news=saved, actor=request.user)
+            audit_log(
+                coop=coop,
+                actor=request.user,
+                action=f"campaigns.bulletin_{form_name}_changed",
+                data={"month": month.isoformat()} if form_name == "news" else {},
+            )
+        if approvals.text_pending(settings_row) or approvals.news_pending(
+            saved if form_name == "news" else news
+        ):
+            messages.success(request, _(WAITING_FOR_APPROVAL))
+        else:
+            messages.success(request, _("Bulletin saved."))
         return redirect("campaigns_staff:bulletin", coop_slug=coop.slug)
     preview = _bulletin_preview(coop, settings_row, news)
     past = list(Send.objects.filter(coop=coop, kind=SendKind.BULLETIN).order_by("-created_at")[:12])
@@ -727,6 +779,8 @@ def bulletin_page(request, coop_slug):
             "preview": preview,
             "frame_url": _frame_url(request, "bulletin-preview"),
             "past": past,
+            "pending": approvals.text_pending(settings_row) or approvals.news_pending(news),
+            "review": approvals.review_hash(row=settings_row, news=news),
         },
     )
 
@@ -735,7 +789,7 @@ def _bulletin_preview(coop, settings_row, news) -> dict:
     return render_preview(
         coop=coop,
         message=settings_row.message,
-        member=_any_member(coop),
+        member=None,  # the fictitious sample member, not a real one
         news=news if news is not None and news.pk else None,
     )
 

@@ -4,6 +4,11 @@ None of them sets a cookie. The unsubscribe address carries a signed token (the 
 so its POST needs no CSRF token: mail clients POST "List-Unsubscribe=One-Click" to it
 without any cookie or form (RFC 8058), and that POST unsubscribes at once. A GET never
 changes anything (link scanners follow GETs): it shows a page with a button.
+
+The unsubscribe link reveals nothing about the member and mints no other link (never a
+preferences link: docs/decisions/0014). It works for CAMPAIGNS_UNSUBSCRIBE_MAX_AGE after
+its email left (the ledger row's date, so links already sent are bounded too); later it
+answers 410 with the coop's contact, and changes nothing.
 """
 
 import hashlib
@@ -23,7 +28,6 @@ from coopculture.campaigns import rendering, selectors, services
 from coopculture.campaigns.models import Recipient
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import coop_scope
-from coopculture.members import links as member_links
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +46,14 @@ def unsubscribe(request, coop_slug, token):
     recipient = services.recipient_by_key(coop=request.coop, key=key) if key else None
     if recipient is None:
         raise Http404
+    if not services.unsubscribe_link_alive(recipient=recipient):
+        response = render(
+            request,
+            "campaigns/public/unsubscribe_expired.html",
+            {"coop": request.coop, "days": services.unsubscribe_max_age().days},
+            status=410,
+        )
+        return _private(response)
     purpose = recipient.send.get_purpose_display()
     done = False
     if request.method == "POST":
@@ -52,9 +64,19 @@ def unsubscribe(request, coop_slug, token):
         "done": done,
         "purpose": purpose,
         **selectors.message_origin(coop=request.coop, recipient=recipient),
-        "preferences_url": member_links.preferences_path(recipient.member),
     }
     return _private(render(request, "campaigns/public/unsubscribe.html", context))
+
+
+@csrf_exempt
+@require_http_methods(["GET", "HEAD", "POST"])
+def test_link(request, coop_slug, kind):
+    """A link of a test or preview copy sent to staff (a fictitious member): it says so,
+    and changes nothing (a mail client's one-click POST included)."""
+    if kind not in {rendering.TEST_LINK_UNSUBSCRIBE, rendering.TEST_LINK_PREFERENCES}:
+        raise Http404
+    context = {"coop": request.coop, "unsubscribe": kind == rendering.TEST_LINK_UNSUBSCRIBE}
+    return _private(render(request, "campaigns/public/test_link.html", context))
 
 
 @require_http_methods(["GET", "HEAD"])

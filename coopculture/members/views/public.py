@@ -4,6 +4,10 @@ Under /c/<coop_slug>/mes-donnees/<token>/: the coop middleware has resolved requ
 and opened its scope. The token is checked before anything else (a token of another coop
 answers 404 like a forged one, an expired one 410), and every answer is private: not
 cached, not indexed, and no Referer ever carries the address (and its token) onwards.
+
+The link alone opens nothing personal (docs/decisions/0014): until the visitor proves they
+are the member (signed in as them, or a one-time code mailed to the member's address,
+members.proof), every one of these addresses answers the same page asking for the code.
 """
 
 import datetime as dt
@@ -19,10 +23,12 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from coopculture.core.ratelimit import rate_limited
-from coopculture.members import links, personal_data, selectors, services
+from coopculture.coops.services import audit_log
+from coopculture.core.mail import send_transactional_email
+from coopculture.core.ratelimit import allow, client_id, rate_limited
+from coopculture.members import links, personal_data, proof, selectors, services
 from coopculture.members.errors import MemberError
-from coopculture.members.forms_public import PreferencesForm
+from coopculture.members.forms_public import AccessCodeForm, PreferencesForm
 from coopculture.members.models import ConsentSource, LegalBasis, Member
 
 # Changes of the wording shown next to each question bump this (proof of consent).
@@ -67,16 +73,112 @@ def _invalid_link(request, *, expired: bool):
 
 
 def with_member(view):
-    """Resolve the token into request's member, or answer the invalid-link page."""
+    """Resolve the token into request's member, or answer the invalid-link page; then,
+    until the visitor has proved they are the member, answer the proof page instead."""
 
     @functools.wraps(view)
     def wrapped(request, coop_slug, token):
         check = links.check_token(request.coop, token)
         if check.member is None:
             return _invalid_link(request, expired=check.expired)
+        if not proof.is_proven(request=request, member=check.member):
+            return _prove(request, check.member)
         return view(request, check.member, token)
 
     return wrapped
+
+
+PROOF_LIMIT = 10  # proof POSTs (code asked or typed) per minute and client
+
+
+def _prove(request, member: Member):
+    """The page between the link and the member's data: ask for a code (a POST: link
+    scanners follow GETs and must not mail anyone), then type it. Nothing personal on it,
+    not even the first name. Any other POST (a form posted once the proof ran out) changes
+    nothing and is answered with this page."""
+    session = request.session
+    status = 200
+    error = notice = ""
+    action = request.POST.get("proof") if request.method == "POST" else None
+    if request.method == "POST" and not allow(
+        "members.proof", client_id(request), limit=PROOF_LIMIT, period=60
+    ):
+        response = render(request, "errors/429.html", {"retry_after": 60}, status=429)
+        response["Retry-After"] = "60"
+        return response
+    if action == "send":
+        code = proof.code_issue(session=session, member=member)
+        if code is None and not member.email:
+            error = _(
+                "Your coop has no email address for you, so no code can be sent: "
+                "contact your coop (its details are below)."
+            )
+        elif code is None:
+            error = _(
+                "Several codes have already been sent in the last hour. Use the last one "
+                "you received, or try again later."
+            )
+        else:
+            send_transactional_email(
+                "members/email/access_code",
+                to=[member.email],
+                context={"coop": request.coop, "code": code, "minutes": _code_minutes()},
+            )
+            audit_log(
+                coop=request.coop,
+                actor=None,
+                action="members.access_code_sent",
+                data={"member": str(member.public_id)},
+            )
+            notice = _(
+                "A code has just been sent to the email address your coop has for you. "
+                "It is valid for %(minutes)s minutes."
+            ) % {"minutes": _code_minutes()}
+    code_form = AccessCodeForm(request.POST if action == "check" else None)
+    if action == "check" and code_form.is_valid():
+        outcome = proof.code_check(
+            session=session, member=member, code=code_form.cleaned_data["code"]
+        )
+        if outcome == proof.CodeCheck.OK:
+            session.cycle_key()
+            audit_log(
+                coop=request.coop,
+                actor=None,
+                action="members.access_proven",
+                data={"member": str(member.public_id)},
+            )
+            return redirect(request.path)
+        if outcome == proof.CodeCheck.WRONG:
+            left = proof.attempts_left(session=session, member=member)
+            code_form.add_error(
+                "code", _("This code is not right. Tries left: %(left)s.") % {"left": left}
+            )
+        else:
+            error = _("This code no longer works (too many tries, or too old): ask for a new one.")
+        status = 400
+    elif action == "check":
+        status = 400
+    elif request.method == "POST" and action != "send":
+        error = _("For your security, confirm it is you again: nothing has been saved.")
+        status = 403
+    elif request.method not in {"GET", "HEAD", "POST"}:
+        return HttpResponseNotAllowed(["GET", "POST"])
+    context = {
+        "coop": request.coop,
+        "code_pending": proof.code_pending(session=session, member=member),
+        "code_form": code_form,
+        "error": error,
+        "notice": notice,
+    }
+    response = render(request, "members/public/proof.html", context, status=status)
+    # The page holds forms: "strict-origin" (not "no-referrer", whose `Origin: null` CSRF
+    # refuses) still sends no path, so never the token (see private()).
+    response.headers["Referrer-Policy"] = "strict-origin"
+    return response
+
+
+def _code_minutes() -> int:
+    return int(proof.CODE_TTL.total_seconds() // 60)
 
 
 def _base_context(member: Member, token: str) -> dict:
