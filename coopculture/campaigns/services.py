@@ -274,10 +274,12 @@ def unsubscribe(*, coop, recipient: Recipient) -> bool:
     True when something changed."""
     ensure_same_coop(coop, recipient)
     members = [recipient.member]
-    address = (recipient.email or recipient.member.email or "").strip()
+    address = (recipient.email or recipient.member.email or "").strip().lower()
     if address:
         members += list(
-            Member.objects.filter(coop=coop, email__iexact=address)
+            Member.objects.filter(coop=coop)
+            .annotate(_address=Lower(Trim("email")))
+            .filter(_address=address)
             .exclude(pk=recipient.member_id)
             .order_by("id")
         )

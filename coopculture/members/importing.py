@@ -688,10 +688,8 @@ def _open_workbook(binary):
     binary.seek(0)
     try:
         return openpyxl.load_workbook(binary, read_only=True, data_only=True)
-    except Exception as error:  # a broken zip, a file that is not a workbook...
-        raise ImportFileError(
-            _("This file is not a valid Excel (.xlsx) file."), code="invalid_xlsx"
-        ) from error
+    except Exception as error:  # a zip, but its workbook parts are missing or broken
+        raise _damaged_xlsx() from error
 
 
 def _worksheet(workbook, sheet: str):
