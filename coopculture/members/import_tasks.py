@@ -25,6 +25,20 @@ def analyse_import_task(coop, *, import_id: int) -> str | None:
 
 
 @coop_task
+def check_import_task(coop, *, import_id: int) -> str | None:
+    """Check every row of a large file with its chosen columns (importing.preview).
+    Idempotent: only an import still being checked is checked."""
+    from coopculture.members import importing
+    from coopculture.members.models import ImportStatus, MemberImport
+
+    job = MemberImport.objects.filter(pk=import_id, coop=coop).first()
+    if job is None or job.status != ImportStatus.CHECKING:
+        return None
+    importing.preview(coop=coop, job=job)
+    return job.status
+
+
+@coop_task
 def apply_import_task(coop, *, import_id: int, actor_id: int | None = None) -> dict | None:
     """Apply a queued import. Idempotent: only an import still QUEUED is run (claimed by
     one conditional UPDATE), so a second run, or a run after it is done, does nothing."""

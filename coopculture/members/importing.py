@@ -124,8 +124,11 @@ UNFINISHED = (
     ImportStatus.ANALYSING,
     ImportStatus.UPLOADED,
     ImportStatus.MAPPED,
+    ImportStatus.CHECKING,
     ImportStatus.FAILED,
 )
+# The worker is reading the file: the pages say so and wait.
+BUSY = (ImportStatus.ANALYSING, ImportStatus.CHECKING)
 
 
 class ImportFileError(Exception):
@@ -1961,6 +1964,24 @@ def mapping_save(*, coop: Coop, job: MemberImport, targets: list[str]) -> None:
         headers_signature=headers_signature(job.headers),
         defaults={"mapping": {"targets": list(targets), "headers": list(job.headers)}},
     )
+
+
+def check_start(*, coop: Coop, job: MemberImport) -> bool:
+    """Check the rows with the chosen columns: now for a small file, in the worker above
+    BACKGROUND_THRESHOLD rows (the page says "being checked" meanwhile). True if queued."""
+    ensure_same_coop(coop, job)
+    if not runs_in_background(job):
+        preview(coop=coop, job=job)
+        return False
+    claimed = MemberImport.objects.filter(pk=job.pk, coop=coop, status__in=EDITABLE).update(
+        status=ImportStatus.CHECKING, errors=[]
+    )
+    if claimed:
+        from coopculture.members.import_tasks import check_import_task
+
+        job.refresh_from_db()
+        transaction.on_commit(lambda: check_import_task.enqueue(coop_id=coop.pk, import_id=job.pk))
+    return bool(claimed)
 
 
 def preview(*, coop: Coop, job: MemberImport) -> Outcome:

@@ -305,6 +305,7 @@ class ImportStatus(models.TextChoices):
     ANALYSING = "analysing", _("Being analysed")
     UPLOADED = "uploaded", _("Uploaded")
     MAPPED = "mapped", _("Columns chosen")
+    CHECKING = "checking", _("Being checked")
     QUEUED = "queued", _("Waiting to run")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")

@@ -598,3 +598,27 @@ def test_every_upload_is_deleted_on_every_path(coop, staff, send_file, settings)
     assert storage.exists(young)  # may be an upload being saved right now
     storage.delete(young)
     assert stored_files() - before == set()
+
+
+def test_a_large_file_is_checked_by_the_worker_not_the_request(
+    coop, staff, send_file, monkeypatch
+):
+    monkeypatch.setattr(importing, "BACKGROUND_THRESHOLD", 2)
+    rows = [HEADER] + [f"R{n};Nom{n};Prénom{n};;" for n in range(3)]
+    _response, job = send_file("grand.csv", "\n".join(rows).encode())
+    targets = job.mapping["targets"]
+    response = staff.post(
+        url_of("mapping", coop, job), {f"col_{i}": t for i, t in enumerate(targets)}
+    )
+    preview_url = response["Location"]
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKING  # on_commit not run: nothing checked yet
+    page = staff.get(preview_url).content.decode()
+    assert "Vérification en cours" in page and f'href="{preview_url}"' in page
+    assert "Importer 3 lignes" not in page
+    from coopculture.members.import_tasks import check_import_task
+
+    assert check_import_task.call(coop_id=coop.pk, import_id=job.pk) == ImportStatus.MAPPED
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportStatus.MAPPED, 3)
+    assert "<dd>3</dd>" in staff.get(preview_url).content.decode()

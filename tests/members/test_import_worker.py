@@ -59,11 +59,20 @@ def test_a_queued_import_is_applied_by_a_real_worker(
     assert "<select" in client.get(mapping_url).content.decode()
     data = {f"col_{i}": t for i, t in enumerate(job.mapping["targets"])}
     preview_url = client.post(mapping_url, data)["Location"]
+    # Above the threshold the rows are checked by the worker too.
+    job.refresh_from_db()
+    assert job.status == ImportStatus.CHECKING
+    assert "<dd>" not in client.get(preview_url).content.decode()
+    run_one_task()
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == (ImportStatus.MAPPED, 2)
+    checked = DBTaskResult.objects.exclude(pk=analysis.pk).get()
+    assert checked.status == TaskResultStatus.SUCCESSFUL, checked.traceback
     detail_url = client.post(preview_url)["Location"]
 
     job.refresh_from_db()
     assert job.status == ImportStatus.QUEUED
-    queued = DBTaskResult.objects.exclude(pk=analysis.pk).get()
+    queued = DBTaskResult.objects.exclude(pk__in=[analysis.pk, checked.pk]).get()
     assert queued.status == TaskResultStatus.READY
     assert queued.args_kwargs["kwargs"] == {
         "coop_id": coop.pk,

@@ -74,12 +74,16 @@ def _analysing(request, job):
     """The file is read by the worker: this page says so, with a plain link to look again
     (no JavaScript needed); htmx, when it runs, looks every 2 s and reloads the page once
     the analysis is over."""
-    if request.htmx and job.status != ImportStatus.ANALYSING:
+    if request.htmx and job.status not in importing.BUSY:
         return HttpResponse(headers={"HX-Refresh": "true"})
     return render(
         request,
         "members/imports/analysing.html",
-        {"job": job, "checked_at": timezone.localtime(), "step": _step("mapping")},
+        {
+            "job": job,
+            "checked_at": timezone.localtime(),
+            "step": _step("preview" if job.status == ImportStatus.CHECKING else "mapping"),
+        },
     )
 
 
@@ -88,7 +92,7 @@ def _analysing(request, job):
 def mapping(request, coop_slug, import_id):
     coop = request.coop
     job = access_import(coop=coop, public_id=import_id)
-    if job.status == ImportStatus.ANALYSING or request.htmx:
+    if job.status in importing.BUSY or request.htmx:
         return _analysing(request, job)
     if job.status not in importing.EDITABLE or not job.file:
         return _redirect("detail", request, job)
@@ -103,7 +107,7 @@ def mapping(request, coop_slug, import_id):
     )
     if request.method == "POST" and form.is_valid():
         importing.mapping_save(coop=coop, job=job, targets=form.targets())
-        importing.preview(coop=coop, job=job)
+        importing.check_start(coop=coop, job=job)
         return _redirect("preview", request, job)
     summary = job.summary or {}
     sheets = summary.get("sheets", [])
@@ -147,6 +151,8 @@ def sheet(request, coop_slug, import_id):
 def preview(request, coop_slug, import_id):
     coop = request.coop
     job = access_import(coop=coop, public_id=import_id)
+    if job.status in importing.BUSY or request.htmx:
+        return _analysing(request, job)
     if job.status == ImportStatus.UPLOADED:
         return _redirect("mapping", request, job)
     if job.status != ImportStatus.MAPPED:
@@ -200,7 +206,7 @@ def _preview_summary(job) -> dict:
 @coop_permission_required("members.manage")
 def detail(request, coop_slug, import_id):
     job = access_import(coop=request.coop, public_id=import_id)
-    if job.status == ImportStatus.ANALYSING or request.htmx:
+    if job.status in importing.BUSY or request.htmx:
         return _analysing(request, job)
     processed = None
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
