@@ -600,9 +600,7 @@ def test_every_upload_is_deleted_on_every_path(coop, staff, send_file, settings)
     assert stored_files() - before == set()
 
 
-def test_a_large_file_is_checked_by_the_worker_not_the_request(
-    coop, staff, send_file, monkeypatch
-):
+def test_a_large_file_is_checked_by_the_worker_not_the_request(coop, staff, send_file, monkeypatch):
     monkeypatch.setattr(importing, "BACKGROUND_THRESHOLD", 2)
     rows = [HEADER] + [f"R{n};Nom{n};Prénom{n};;" for n in range(3)]
     _response, job = send_file("grand.csv", "\n".join(rows).encode())
