@@ -620,3 +620,25 @@ def test_a_large_file_is_checked_by_the_worker_not_the_request(coop, staff, send
     job.refresh_from_db()
     assert (job.status, job.created_count) == (ImportStatus.MAPPED, 3)
     assert "<dd>3</dd>" in staff.get(preview_url).content.decode()
+
+
+def test_addresses_stored_before_are_normalised_by_the_migration(coop):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "coopculture.members.migrations.0004_normalise_member_emails"
+    )
+    with scopes_disabled():
+        accented = Member.objects.create(
+            coop=coop, first_name="José", last_name="Noël", email=" Jose@Exémple.FR"
+        )
+        broken = Member.objects.create(
+            coop=coop, first_name="Zoé", last_name="Roux", email="zoé@example.fr"
+        )
+        migration.forwards(apps, None)
+        accented.refresh_from_db()
+        broken.refresh_from_db()
+    assert accented.email == "jose@xn--exmple-cva.fr"
+    assert broken.email == "zoé@example.fr"  # unusable either way: left for the staff
