@@ -76,7 +76,7 @@ def generate_csv(path: Path, rows: int) -> None:
             out.write(
                 ";".join([
                     f"C{n:07d}", last + (" " if n % 7 == 0 else ""), first, email,
-                    f"06 {n % 100:02d} {n // 100 % 100:02d} 00 00",
+                    f"06 12 {n % 100:02d} {n // 100 % 100:02d} {n // 10000 % 100:02d}",
                     f"{n % 200 + 1}, rue des Érables",
                     postcode, town, channel, profile, programme, signed, lot, kind,
                     rng.choice(["oui", "non", ""]),

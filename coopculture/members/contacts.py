@@ -16,6 +16,9 @@ the national form (06 12 34 56 78); a 9-digit number is a French number whose le
 a spreadsheet dropped; a number in scientific notation (6,12346E+08) has lost digits and
 cannot be restored. Foreign numbers (+41 …) are kept in the international form.
 
+Numbers of the overseas departments (0690…, 0692…) are French numbers with their own
+country codes: they are tried when a number is not a metropolitan one.
+
 Postcodes: five digits; four digits are a French postcode whose leading 0 was dropped.
 """
 
@@ -32,6 +35,10 @@ INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 POSTCODE = re.compile(r"^\d{5}$")
 MAX_PHONE_LENGTH = 30
+# Guadeloupe (and Saint-Martin, Saint-Barthélemy), Martinique, Guyane, La Réunion, Mayotte,
+# Saint-Pierre-et-Miquelon: dialled with a 0 from France, written in the national form.
+OVERSEAS = ("GP", "MQ", "GF", "RE", "YT", "PM")
+FRENCH_CODES = frozenset({33, 262, 269, 508, 590, 594, 596})
 
 
 class ContactError(ValueError):
@@ -118,11 +125,12 @@ def normalise_phone(value) -> str:
     digits = re.sub(r"\D", "", text)
     if not text.startswith(("+", "00")) and len(digits) == 9 and digits[0] in "123456789":
         text = "0" + digits  # the text of a number whose 0 was dropped
-    try:
-        number = phonenumbers.parse(text, "FR")
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    number = _parsed(text, "FR")
+    if number is None and not text.startswith(("+", "00")):
+        # Overseas departments share the national plan (0690…, 0692…, 0594…) but have
+        # their own country codes.
+        number = next(filter(None, (_parsed(text, region) for region in OVERSEAS)), None)
+    if number is None:
         raise ContactError(
             "invalid_phone",
             _(
@@ -133,10 +141,18 @@ def normalise_phone(value) -> str:
         )
     style = (
         phonenumbers.PhoneNumberFormat.NATIONAL
-        if number.country_code == 33
+        if number.country_code in FRENCH_CODES
         else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     )
     return phonenumbers.format_number(number, style)[:MAX_PHONE_LENGTH]
+
+
+def _parsed(text: str, region: str):
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
 
 
 def _lost_digits(value) -> ContactError:
