@@ -825,7 +825,9 @@ def header_index(rows: list[tuple[int, list]]) -> int:
     known = []
     for _number, cells in rows:
         names = [_one_line(cell) for cell in cells if _one_line(cell)]
-        filled = len(names) >= 2 and all(isinstance(cell, str) for cell in cells if cell != "")
+        texts = sum(1 for cell in cells if isinstance(cell, str) and cell != "")
+        # Column names are text (a name may be a year, not most of them: dates, numbers).
+        filled = len(names) >= 2 and texts * 2 >= len(names)
         known.append(sum(1 for name in names if guess_target(name)) if filled else -1)
     best = max(known, default=-1)
     if best >= 2:

@@ -644,3 +644,13 @@ def test_addresses_stored_before_are_normalised_by_the_migration(coop):
         broken.refresh_from_db()
     assert accented.email == "jose@xn--exmple-cva.fr"
     assert broken.email == "zoé@example.fr"  # unusable either way: left for the staff
+
+
+def test_the_header_row_is_found_among_titles_and_is_not_a_data_row():
+    rows = [
+        (1, ["Coop A – export du 01/12/2026", "", ""]),
+        (3, ["Réf", "Nom", 2023, 2024]),  # two years as column names
+        (4, ["R1", "Résidence du Parc", "e-mail", ""]),  # words that look like names
+    ]
+    assert importing.header_index(rows) == 1
+    assert importing.header_index([(1, ["Nom", "Prénom"]), (2, ["Dupont", "Luc"])]) == 0
