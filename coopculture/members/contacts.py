@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 INVISIBLE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
 SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
 POSTCODE = re.compile(r"^\d{5}$")
+PLAIN = re.compile(r"^[\d .\-/]+$")  # digits and the usual separators, nothing else
 MAX_PHONE_LENGTH = 30
 # Guadeloupe (and Saint-Martin, Saint-Barthélemy), Martinique, Guyane, La Réunion, Mayotte,
 # Saint-Pierre-et-Miquelon: dialled with a 0 from France, written in the national form.
@@ -125,7 +126,12 @@ def normalise_phone(value) -> str:
     digits = re.sub(r"\D", "", text)
     if not text.startswith(("+", "00")) and len(digits) == 9 and digits[0] in "123456789":
         text = "0" + digits  # the text of a number whose 0 was dropped
-    number = _parsed(text, "FR")
+    number = None
+    if len(digits) == 10 and digits[:1] == "0" and digits[1] != "0" and PLAIN.match(text):
+        # The usual case (06 12 34 56 78, 06.12.34.56.78): no need to parse the text.
+        direct = phonenumbers.PhoneNumber(country_code=33, national_number=int(digits[1:]))
+        number = direct if phonenumbers.is_valid_number(direct) else None
+    number = number or _parsed(text, "FR")
     if number is None and not text.startswith(("+", "00")):
         # Overseas departments share the national plan (0690…, 0692…, 0594…) but have
         # their own country codes.
