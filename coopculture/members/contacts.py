@@ -131,6 +131,8 @@ def normalise_phone(value) -> str:
         # The usual case (06 12 34 56 78, 06.12.34.56.78): no need to parse the text.
         direct = phonenumbers.PhoneNumber(country_code=33, national_number=int(digits[1:]))
         number = direct if phonenumbers.is_valid_number(direct) else None
+        if number is not None and digits[1] != "8":  # 08 numbers are written 0 800 …
+            return " ".join(digits[i : i + 2] for i in range(0, 10, 2))
     number = number or _parsed(text, "FR")
     if number is None and not text.startswith(("+", "00")):
         # Overseas departments share the national plan (0690…, 0692…, 0594…) but have

@@ -372,6 +372,7 @@ def test_formulas_never_calculated_are_said_to_be_read_as_empty(coop, staff, sen
         ("+33 6 12 34 56 78", "06 12 34 56 78"),
         ("0033612345678", "06 12 34 56 78"),
         ("01 23 45 67 89", "01 23 45 67 89"),
+        ("0800123456", "0 800 12 34 56"),
         ("+41 22 123 45 67", "+41 22 123 45 67"),
         ("0690 12 34 56", "0690 12 34 56"),  # Guadeloupe, dialled from France
         (692123456, "0692 12 34 56"),  # La Réunion, its 0 lost in Excel
