@@ -47,6 +47,7 @@ STAFF_MATRIX = {
     # not done yet redirects to its page.
     "members_import:start": ("get", EDITOR_PAGE),
     "members_import:mapping": ("get", EDITOR_PAGE),
+    "members_import:sheet": ("post", (302, 302, 302, 403, 404, 404)),
     "members_import:preview": ("get", EDITOR_PAGE),
     "members_import:detail": ("get", EDITOR_PAGE),
     "members_import:errors": ("get", EDITOR_PAGE),

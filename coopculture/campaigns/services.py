@@ -16,6 +16,7 @@ import json
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,7 +35,7 @@ from coopculture.campaigns.models import (
 )
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.coops.services import audit_log
-from coopculture.members.models import Channel, ConsentRecord, ConsentSource
+from coopculture.members.models import Channel, ConsentRecord, ConsentSource, Member
 from coopculture.members.services import consent_record
 
 LEDGER_CHUNK = 2000
@@ -131,20 +132,27 @@ def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
     """One ledger row per member of `members` (a queryset), created in bulk chunks. Rows
     that already exist are kept as they are (unique (send, member)): building twice adds
     nothing. The state says what will happen: queued for email, letter for members whose
-    channel is the post, or why nothing is sent (no consent, no email, suppressed)."""
+    channel is the post, or why nothing is sent (no consent, no email, suppressed).
+
+    One message per address: members sharing an address (a couple, or the same person
+    recorded twice, case aside) get one row, the member with the smallest id; the others
+    get none and are counted under "duplicate_email". Rows come ordered by address, so
+    this needs no memory beyond the previous address, and a rebuild skips the same ones."""
     ensure_same_coop(coop, send)
     latest = ConsentRecord.objects.filter(member=OuterRef("pk"), purpose=send.purpose).order_by(
         "-recorded_at", "-id"
     )
     queryset = (
         members.annotate(_consent=Subquery(latest.values("granted")[:1]))
-        .order_by("id")
-        .values("id", "email", "preferred_channel", "user_id", "_consent")
+        .annotate(_address=Lower(Trim("email")))
+        .order_by("_address", "id")
+        .values("id", "email", "preferred_channel", "user_id", "_consent", "_address")
     )
     suppressed = suppressed_hashes(coop=coop)
     counts: dict[str, int] = {}
     now = timezone.now()
     rows = []
+    last_queued = [""]
 
     def flush():
         variables = selectors.member_variables(
@@ -161,8 +169,12 @@ def ledger_build(*, coop, send: Send, members) -> dict[str, int]:
                 state = RecipientState.NO_EMAIL
             elif email_hash(email) in suppressed:
                 state = RecipientState.SUPPRESSED
+            elif row["_address"] == last_queued[0]:
+                counts["duplicate_email"] = counts.get("duplicate_email", 0) + 1
+                continue  # this address already gets the message
             else:
                 state = RecipientState.QUEUED
+                last_queued[0] = row["_address"]
             counts[state] = counts.get(state, 0) + 1
             objects.append(
                 Recipient(
@@ -275,23 +287,35 @@ def unsubscribe_link_alive(*, recipient: Recipient, now=None) -> bool:
 
 @transaction.atomic
 def unsubscribe(*, coop, recipient: Recipient) -> bool:
-    """Withdraw the consent this send relied on (source: unsubscribe link), at once.
+    """Withdraw the consent this send relied on (source: unsubscribe link), at once, for
+    the recipient's member and every other member of the coop with the same address (a
+    send reaches an address once: its unsubscribe speaks for the mailbox).
     True when something changed."""
     ensure_same_coop(coop, recipient)
-    member = recipient.member
-    before = ConsentRecord.objects.filter(
-        coop=coop, member=member, purpose=recipient.send.purpose
-    ).count()
-    record = consent_record(
-        coop=coop,
-        member=member,
-        purpose=recipient.send.purpose,
-        granted=False,
-        source=ConsentSource.UNSUBSCRIBE,
-        note=f"{recipient.send.name}"[:200],
-    )
+    members = [recipient.member]
+    address = (recipient.email or recipient.member.email or "").strip().lower()
+    if address:
+        members += list(
+            Member.objects.filter(coop=coop)
+            .annotate(_address=Lower(Trim("email")))
+            .filter(_address=address)
+            .exclude(pk=recipient.member_id)
+            .order_by("id")
+        )
+    purpose = recipient.send.purpose
+    ids = [member.pk for member in members]
+    before = ConsentRecord.objects.filter(coop=coop, member_id__in=ids, purpose=purpose).count()
+    for member in members:
+        consent_record(
+            coop=coop,
+            member=member,
+            purpose=purpose,
+            granted=False,
+            source=ConsentSource.UNSUBSCRIBE,
+            note=f"{recipient.send.name}"[:200],
+        )
     changed = (
-        ConsentRecord.objects.filter(coop=coop, member=member, purpose=record.purpose).count()
+        ConsentRecord.objects.filter(coop=coop, member_id__in=ids, purpose=purpose).count()
         != before
     )
     Recipient.objects.filter(pk=recipient.pk, unsubscribed_at__isnull=True).update(

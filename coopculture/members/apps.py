@@ -21,5 +21,6 @@ class MembersConfig(AppConfig):
 
         personal_data.register_core_models()
         ticks.register("members.retention", every=timedelta(days=1))(tasks.enqueue_retention)
-        # Import files and their error lists hold personal data: gone after 7 days.
-        ticks.register("members.import_files", every=timedelta(hours=6))(import_tasks.enqueue_purge)
+        # Import files and their error lists hold personal data: uploads of unfinished
+        # imports go after a day, orphan files after an hour, the rest after 7 days.
+        ticks.register("members.import_files", every=timedelta(hours=1))(import_tasks.enqueue_purge)

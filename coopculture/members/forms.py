@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coopculture.members import contacts
 from coopculture.members.models import (
     Channel,
     ConsentSource,
@@ -129,6 +130,20 @@ class MemberForm(GroupedFormMixin, forms.ModelForm):
         for name in ("first_name", "last_name", "email", "phone", "postal_address"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["phone"].widget.input_type = "tel"
+
+    def clean_email(self):
+        """One form for every address (members.contacts): the same person typed twice with
+        another case is one address; an accented domain is stored in IDNA."""
+        try:
+            return contacts.normalise_email(self.cleaned_data.get("email", ""))
+        except contacts.ContactError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+
+    def clean_phone(self):
+        try:
+            return contacts.normalise_phone(self.cleaned_data.get("phone", ""))
+        except contacts.ContactError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
 
     def member_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in MEMBER_FIELDS}

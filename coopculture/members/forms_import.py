@@ -5,6 +5,7 @@ from pathlib import Path
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -47,20 +48,35 @@ class UploadForm(forms.Form):
                 _("Choose a CSV file (.csv) or an Excel file (.xlsx)."), code="file_type"
             )
         if upload.size > importing.MAX_FILE_SIZE:
+            size, limit = filesizeformat(upload.size), filesizeformat(importing.MAX_FILE_SIZE)
+            if size == limit:  # just over the limit: rounded, both would read "20,0 Mo"
+                size = _("%(bytes)s bytes") % {
+                    "bytes": number_format(upload.size, force_grouping=True)
+                }
+                limit = _("%(bytes)s bytes") % {
+                    "bytes": number_format(importing.MAX_FILE_SIZE, force_grouping=True)
+                }
             raise ValidationError(
                 _(
                     "This file weighs %(size)s: the limit is %(limit)s. "
                     "Split it into several files."
                 ),
                 code="too_big",
-                params={
-                    "size": filesizeformat(upload.size),
-                    "limit": filesizeformat(importing.MAX_FILE_SIZE),
-                },
+                params={"size": size, "limit": limit},
             )
         if upload.size == 0:
             raise ValidationError(_("The file is empty."), code="empty")
         return upload
+
+
+class SheetForm(forms.Form):
+    """Which sheet of the workbook holds the members."""
+
+    def __init__(self, *args, sheets: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sheet"] = forms.ChoiceField(
+            label=_("Sheet to read"), choices=[(name, name) for name in sheets]
+        )
 
 
 class MappingForm(forms.Form):

@@ -32,6 +32,7 @@ import datetime as dt
 import functools
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -39,7 +40,8 @@ import re
 import tempfile
 import unicodedata
 import uuid
-from collections import defaultdict
+import zipfile
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -49,18 +51,18 @@ from django_scopes import scopes_disabled
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.core.validators import validate_email
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from coopculture.coops.models import Coop
 from coopculture.coops.scoping import ensure_same_coop
 from coopculture.coops.services import audit_log
-from coopculture.members import listing
+from coopculture.core import csvfiles
+from coopculture.members import contacts, listing
 from coopculture.members.models import (
     Channel,
     ColumnMapping,
@@ -83,12 +85,28 @@ from coopculture.members.selectors import tracked_purposes
 logger = logging.getLogger(__name__)
 
 MAX_FILE_SIZE = 20 * 1024 * 1024
+# Bounds checked BEFORE and WHILE reading, so that no file can make the reading cost more
+# than a real export of a coop (an XLSX is a zip: its sheets can expand a thousandfold).
+MAX_COLUMNS = 200
+MAX_ROWS = 100_000
+MAX_CELL_LINES = 6  # a multi-line cell (an address) has a few lines, not a file's worth
+XLSX_MAX_MEMBERS = 500
+XLSX_MAX_UNCOMPRESSED = 200 * 1024 * 1024
+XLSX_MAX_RATIO = 100  # uncompressed / compressed, for parts above XLSX_RATIO_FROM
+XLSX_RATIO_FROM = 1024 * 1024
+HEADER_SCAN_ROWS = 20  # the column names may come after a title, within these rows
+MAX_WARNINGS = 200
 # Files with more data rows than this are applied by a background task (import_tasks);
 # smaller ones are applied within the request, and the page shows the result at once.
 BACKGROUND_THRESHOLD = 2000
 CHUNK_SIZE = 1000
 MAX_KEPT_ERRORS = 10_000
 FILE_RETENTION = dt.timedelta(days=7)
+# An uploaded file (personal data) of an import left unfinished is deleted after this; a
+# file in the imports folder that no import refers to (a crash between saving the file
+# and saving its import) after ORPHAN_AGE.
+UPLOAD_RETENTION = dt.timedelta(days=1)
+ORPHAN_AGE = dt.timedelta(hours=1)
 SAMPLE_ROWS = 50
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 XLSX_EXTENSIONS = (".xlsx", ".xlsm")
@@ -102,6 +120,15 @@ DELIMITER_NAMES = {
 
 # Statuses in which the columns can still be chosen (again).
 EDITABLE = (ImportStatus.UPLOADED, ImportStatus.MAPPED, ImportStatus.FAILED)
+UNFINISHED = (
+    ImportStatus.ANALYSING,
+    ImportStatus.UPLOADED,
+    ImportStatus.MAPPED,
+    ImportStatus.CHECKING,
+    ImportStatus.FAILED,
+)
+# The worker is reading the file: the pages say so and wait.
+BUSY = (ImportStatus.ANALYSING, ImportStatus.CHECKING)
 
 
 class ImportFileError(Exception):
@@ -256,6 +283,13 @@ HEADER_SYNONYMS = {
     "type de contrat": "contract",
     "date de reservation": "signed_on",
     "date reservation": "signed_on",
+    # The date a person became a member (or moved in): when their profile starts, not the
+    # date of a reservation.
+    "date d entree": "profile_start",
+    "date entree": "profile_start",
+    "entree": "profile_start",
+    "date d adhesion": "profile_start",
+    "date adhesion": "profile_start",
 }
 
 
@@ -276,8 +310,11 @@ HEADER_RULES = (
     ("consent_sessions", lambda w: _has(w, "invitation", "invitations", "atelier", "ateliers")),
     ("needs_large_print", lambda w: _has(w, "caracteres", "malvoyant", "malvoyance")),
     ("needs_digital_help", lambda w: "numerique" in w and _has(w, "aide", "accompagnement")),
-    ("signed_on", lambda w: "date" in w and _has(w, "reservation", "signature", "bail", "entree")),
-    ("profile_start", lambda w: "date" in w and _has(w, "profil", "statut", "debut")),
+    ("signed_on", lambda w: "date" in w and _has(w, "reservation", "signature", "bail")),
+    (
+        "profile_start",
+        lambda w: "date" in w and _has(w, "profil", "statut", "debut", "entree", "adhesion"),
+    ),
     ("accessibility_notes", lambda w: _has(w, "besoin", "besoins", "accessibilite")),
     ("preferred_channel", lambda w: _has(w, "canal", "canaux") or {"moyen", "contact"} <= w),
     ("contract", lambda w: "contrat" in w),
@@ -321,6 +358,9 @@ def guess_targets(headers: list[str]) -> list[str]:
                 target = ""
             used.add(target)
         targets.append(target)
+    if "profile_start" in targets and "profile" not in targets:
+        # An entry date without a profile column has nowhere to go: the user decides.
+        targets = ["" if t == "profile_start" else t for t in targets]
     return targets
 
 
@@ -401,6 +441,48 @@ def file_kind(name: str, binary) -> str:
     raise ImportFileError(_("Choose a CSV file (.csv) or an Excel file (.xlsx)."), code="file_type")
 
 
+def _damaged_xlsx(error=None) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "This Excel file is damaged and cannot be read. Open it in Excel or LibreOffice, "
+            "save it again (as .xlsx or as CSV), then upload it again."
+        ),
+        code="damaged_xlsx",
+    )
+
+
+def check_archive(binary) -> None:
+    """An XLSX is a zip: refuse one whose parts would expand beyond the bounds (a zip bomb)
+    before any of it is decompressed. The sizes come from the zip's directory; Python's
+    zipfile never decompresses more than the size a part declares."""
+    binary.seek(0)
+    try:
+        with zipfile.ZipFile(binary) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        raise ImportFileError(
+            _("This file is not a valid Excel (.xlsx) file."), code="invalid_xlsx"
+        ) from error
+    finally:
+        binary.seek(0)
+    expanded = sum(part.file_size for part in parts)
+    bomb = any(
+        part.file_size > XLSX_RATIO_FROM
+        and part.file_size > XLSX_MAX_RATIO * max(part.compress_size, 1)
+        for part in parts
+    )
+    if len(parts) > XLSX_MAX_MEMBERS or expanded > XLSX_MAX_UNCOMPRESSED or bomb:
+        raise ImportFileError(
+            _(
+                "This Excel file would take %(size)s once opened, far more than a list of "
+                "members needs: it cannot be read. Save the sheet of members alone as CSV, "
+                "then upload it again."
+            )
+            % {"size": filesizeformat(expanded)},
+            code="xlsx_too_big",
+        )
+
+
 def _decodes(binary, encoding: str) -> bool:
     binary.seek(0)
     decoder = codecs.getincrementaldecoder(encoding)()
@@ -448,23 +530,50 @@ def _release(stream: io.TextIOWrapper) -> None:
         stream.detach()
 
 
+# Excel's own line, first in a CSV it wrote for another locale: "sep=;".
+SEP_LINE = re.compile(r"^sep=([^\w\s\"'])?[ ]*$")
+SEP_DELIMITERS = (*DELIMITERS, "|")
+
+
+def _sep_line(line: str) -> str | None:
+    """The delimiter a `sep=` line names; None when the line is not one."""
+    match = SEP_LINE.match(line.rstrip("\r\n"))
+    if match is None:
+        return None
+    delimiter = match.group(1) or "\t"  # "sep=<tab>": the tab is taken for a space
+    return delimiter if delimiter in SEP_DELIMITERS else None
+
+
 def _column_score(sample: str, delimiter: str) -> tuple[int, int, int]:
-    """(more than one column?, rows with as many cells as the header, header width)."""
-    records = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(r)][:30]
+    """(more than one column?, rows with the most common width, that width).
+
+    The most common width, not the first row's: a title above the column names has one
+    cell. `newline=""`: a file with old-Mac line endings (CR alone) has no "\\n"."""
+    try:
+        records = [
+            r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter) if any(r)
+        ][:30]
+    except csv.Error:
+        return (0, 0, 0)
     if not records:
         return (0, 0, 0)
-    width = len(records[0])
-    return (int(width > 1), sum(len(r) == width for r in records), width)
+    widths = Counter(len(r) for r in records)
+    width, count = max(widths.items(), key=lambda item: (item[1], item[0]))
+    return (int(width > 1), count, width)
 
 
 def detect_delimiter(binary, encoding: str) -> str:
-    """`;`, `,` or tab: csv.Sniffer (limited to these), checked by counting columns."""
+    """A `sep=` first line, else `;`, `,` or tab: csv.Sniffer (limited to these), checked
+    by counting columns."""
     stream = _text_stream(binary, encoding)
     try:
         sample = stream.read(64 * 1024)
     finally:
         _release(stream)
         binary.seek(0)
+    sample = sample.replace("\r\n", "\n").replace("\r", "\n")
+    if (named := _sep_line(sample.partition("\n")[0])) is not None:
+        return named
     if len(sample) >= 64 * 1024 and "\n" in sample:
         sample = sample[: sample.rfind("\n") + 1]
     try:
@@ -478,11 +587,47 @@ def detect_delimiter(binary, encoding: str) -> str:
     return best if scores[best][0] else ";"
 
 
+def _too_many_columns(line: int) -> ImportFileError:
+    return ImportFileError(
+        _(
+            "Row %(row)s of the file has more than %(limit)s columns: a list of members has "
+            "far fewer. Remove the extra columns (or check the separator), then upload the "
+            "file again."
+        )
+        % {"row": line, "limit": MAX_COLUMNS},
+        code="too_many_columns",
+    )
+
+
+def _too_many_rows() -> ImportFileError:
+    return ImportFileError(
+        _("The file has more than %(limit)s rows: split it into several files.")
+        % {"limit": f"{MAX_ROWS:,}".replace(",", "\u202f")},
+        code="too_many_rows",
+    )
+
+
+def _merged_lines(record: list, delimiter: str, first_line: int) -> int | None:
+    """The physical line where a cell opened by a quotation mark swallowed the next rows
+    (None when the record's multi-line cells look like real multi-line cells)."""
+    line = first_line
+    for cell in record:
+        lines = cell.splitlines()
+        if len(lines) > MAX_CELL_LINES or any(delimiter in text for text in lines[1:]):
+            return line
+        line += max(len(lines) - 1, 0) + (1 if cell.endswith(("\n", "\r")) else 0)
+    return None
+
+
 def _csv_cells(binary, encoding: str, delimiter: str) -> Iterator[tuple[int, list]]:
+    """Every record, numbered as a spreadsheet numbers its rows. A cell that opens with a
+    quotation mark never closed would swallow the following rows into one cell: that
+    stops the reading with the line where it happens, nothing is merged silently."""
     stream = _text_stream(binary, encoding)
     try:
         reader = csv.reader(stream, delimiter=delimiter)
         number = 0
+        lines_read = 0
         while True:
             try:
                 record = next(reader)
@@ -490,11 +635,39 @@ def _csv_cells(binary, encoding: str, delimiter: str) -> Iterator[tuple[int, lis
                 return
             except (csv.Error, UnicodeDecodeError) as error:
                 raise ImportFileError(
-                    _("The file cannot be read after row %(row)s.") % {"row": number},
+                    _(
+                        "The file cannot be read after row %(row)s: a cell may open with a "
+                        'quotation mark (") that is never closed.'
+                    )
+                    % {"row": number},
                     code="unreadable",
                 ) from error
+            first_line, lines_read = lines_read + 1, reader.line_num
             number += 1
-            yield number, [cell.strip() for cell in record]
+            if number == 1 and _sep_line(delimiter.join(record)) == delimiter:
+                continue  # Excel's "sep=;" line: not a row of the table
+            if lines_read > first_line:
+                line = _merged_lines(record, delimiter, first_line)
+                if line is not None:
+                    raise ImportFileError(
+                        _(
+                            "Line %(line)s of the file: a cell opens with a quotation mark "
+                            '(") that is not closed where the cell ends, so the following '
+                            "lines would be read as part of that cell and several members "
+                            "would become one. Nothing was imported: remove that quotation "
+                            "mark or close it, then upload the file again."
+                        )
+                        % {"line": line},
+                        code="open_quote",
+                    )
+            width = len(record)
+            while width and record[width - 1] == "":
+                width -= 1
+            if width > MAX_COLUMNS:
+                raise _too_many_columns(number)
+            if number > MAX_ROWS + HEADER_SCAN_ROWS + 1:
+                raise _too_many_rows()
+            yield number, [cell.strip() for cell in record[:width]]
     finally:
         _release(stream)
 
@@ -511,35 +684,119 @@ def _xlsx_value(value):
     return value
 
 
-def _xlsx_cells(binary) -> Iterator[tuple[int, list]]:
+def _open_workbook(binary):
     import openpyxl
 
+    check_archive(binary)
     binary.seek(0)
     try:
-        workbook = openpyxl.load_workbook(binary, read_only=True, data_only=True)
-    except Exception as error:  # a broken zip, a file that is not a workbook...
-        raise ImportFileError(
-            _("This file is not a valid Excel (.xlsx) file."), code="invalid_xlsx"
-        ) from error
+        return openpyxl.load_workbook(binary, read_only=True, data_only=True)
+    except Exception as error:  # a zip, but its workbook parts are missing or broken
+        raise _damaged_xlsx() from error
+
+
+def _worksheet(workbook, sheet: str):
+    if not sheet:
+        active = workbook.active
+        return active if active in workbook.worksheets else workbook.worksheets[0]
+    for worksheet in workbook.worksheets:
+        if worksheet.title == sheet:
+            return worksheet
+    raise ImportFileError(
+        _("The sheet “%(name)s” is not in this file.") % {"name": sheet}, code="sheet_gone"
+    )
+
+
+def _xlsx_cells(binary, sheet: str = "") -> Iterator[tuple[int, list]]:
+    """The sheet's rows, read at most MAX_COLUMNS + 1 wide and MAX_ROWS (+ a title) long,
+    whatever size the sheet claims. Any failure inside the workbook (a damaged sheet) is
+    an ImportFileError, not a crash."""
+    workbook = _open_workbook(binary)
+    limit = MAX_ROWS + HEADER_SCAN_ROWS + 1
     try:
-        sheet = workbook.active or workbook.worksheets[0]
-        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), 1):
-            yield number, [_xlsx_value(v) for v in values]
+        worksheet = _worksheet(workbook, sheet)
+        values_of = worksheet.iter_rows(
+            min_row=1, max_row=limit + 1, max_col=MAX_COLUMNS + 1, values_only=True
+        )
+        for number, values in enumerate(values_of, 1):
+            if values.count(None) == len(values):
+                continue  # blank: not a row of the table
+            if number > limit:
+                raise _too_many_rows()
+            if len(values) > MAX_COLUMNS and values[MAX_COLUMNS] not in (None, ""):
+                raise _too_many_columns(number)
+            yield number, [_xlsx_value(v) for v in values[:MAX_COLUMNS]]
+    except ImportFileError:
+        raise
+    except Exception as error:  # a damaged sheet: broken XML, a missing part, bad CRC...
+        raise _damaged_xlsx() from error
     finally:
         workbook.close()
+
+
+def xlsx_sheets(binary) -> list[str]:
+    """The names of the workbook's sheets of cells (not its charts)."""
+    workbook = _open_workbook(binary)
+    try:
+        return [worksheet.title for worksheet in workbook.worksheets]
+    except Exception as error:
+        raise _damaged_xlsx() from error
+    finally:
+        workbook.close()
+
+
+XLSX_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def xlsx_uncalculated_formulas(binary, sheet: str) -> tuple[list[str], int]:
+    """The cells (like "D4") of the sheet holding a formula that was never calculated (a
+    file written by a program, not saved by a spreadsheet): they are read as empty. Read
+    from the sheet's XML: a formula cell without a stored value."""
+    from openpyxl.xml.functions import iterparse
+
+    workbook = _open_workbook(binary)
+    found: list[str] = []
+    count = 0
+    try:
+        worksheet = _worksheet(workbook, sheet)
+        with workbook._archive.open(worksheet._worksheet_path) as source:
+            for _event, element in iterparse(source):
+                if element.tag == f"{XLSX_MAIN}c":
+                    if element.find(f"{XLSX_MAIN}f") is not None:
+                        value = element.find(f"{XLSX_MAIN}v")
+                        empty = value is None or not (value.text or "")
+                        if empty and (value is None or element.get("t") != "str"):
+                            count += 1
+                            if len(found) < MAX_WARNINGS:
+                                found.append(element.get("r", ""))
+                    element.clear()
+                elif element.tag == f"{XLSX_MAIN}row":
+                    element.clear()
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise _damaged_xlsx() from error
+    finally:
+        workbook.close()
+    return found, count
 
 
 def _is_blank(cells: list) -> bool:
     return all(cell == "" for cell in cells)
 
 
-def iter_table(binary, *, kind: str, encoding: str = "", delimiter: str = ""):
+def iter_table(binary, *, kind: str, encoding: str = "", delimiter: str = "", sheet: str = ""):
     """(row number, cells) of every non-blank row, the header first. Row numbers count
     every row of the file, blank ones too, as a spreadsheet shows them."""
-    cells = _xlsx_cells(binary) if kind == "xlsx" else _csv_cells(binary, encoding, delimiter)
-    for number, row in cells:
-        if not _is_blank(row):
-            yield number, row
+    cells = (
+        _xlsx_cells(binary, sheet) if kind == "xlsx" else _csv_cells(binary, encoding, delimiter)
+    )
+    try:
+        for number, row in cells:
+            if not _is_blank(row):
+                yield number, row
+    finally:
+        cells.close()
 
 
 def unique_headers(cells: list) -> list[str]:
@@ -561,6 +818,27 @@ def unique_headers(cells: list) -> list[str]:
     return names
 
 
+def header_index(rows: list[tuple[int, list]]) -> int:
+    """Which of the first rows holds the column names: titles, dates or Excel's `sep=`
+    line may come first. The row with column names we recognise (at least two, and at
+    least half as many as the best row), else the first row with two cells or more."""
+    known = []
+    for _number, cells in rows:
+        names = [_one_line(cell) for cell in cells if _one_line(cell)]
+        texts = sum(1 for cell in cells if isinstance(cell, str) and cell != "")
+        # Column names are text (a name may be a year, not most of them: dates, numbers).
+        filled = len(names) >= 2 and texts * 2 >= len(names)
+        known.append(sum(1 for name in names if guess_target(name)) if filled else -1)
+    best = max(known, default=-1)
+    if best >= 2:
+        wanted = max(2, (best + 1) // 2)
+        return next(index for index, count in enumerate(known) if count >= wanted)
+    for index, (_number, cells) in enumerate(rows):
+        if sum(1 for cell in cells if _one_line(cell)) >= 2:
+            return index
+    return 0
+
+
 @dataclass
 class Inspection:
     kind: str
@@ -568,20 +846,22 @@ class Inspection:
     delimiter: str
     headers: list[str]
     total_rows: int
+    header_row: int = 1
+    sheet: str = ""
+    sheets: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
 
 
-def inspect_file(binary, name: str) -> Inspection:
-    kind = file_kind(name, binary)
-    encoding = delimiter = ""
-    if kind == "csv":
-        encoding = detect_encoding(binary)
-        delimiter = detect_delimiter(binary, encoding)
-    rows = iter_table(binary, kind=kind, encoding=encoding, delimiter=delimiter)
+def _read_layout(binary, *, kind, encoding, delimiter, sheet) -> tuple[int, list[str], int]:
+    """(header row number, column names, number of rows below them)."""
+    rows = iter_table(binary, kind=kind, encoding=encoding, delimiter=delimiter, sheet=sheet)
     try:
-        first = next(rows, None)
-        if first is None:
+        head = list(itertools.islice(rows, HEADER_SCAN_ROWS))
+        if not head:
             raise ImportFileError(_("The file is empty."), code="empty")
-        headers = unique_headers(first[1])
+        index = header_index(head)
+        header_row, cells = head[index]
+        headers = unique_headers(cells)
         if len(headers) < 2:
             raise ImportFileError(
                 _(
@@ -590,18 +870,92 @@ def inspect_file(binary, name: str) -> Inspection:
                 ),
                 code="one_column",
             )
-        total = sum(1 for _row in rows)
+        total = len(head) - index - 1 + sum(1 for _row in rows)
     finally:
         rows.close()
     if total == 0:
         raise ImportFileError(
             _("The file has column names but no rows below them."), code="no_rows"
         )
-    return Inspection(kind, encoding, delimiter, headers, total)
+    if total > MAX_ROWS:
+        raise _too_many_rows()
+    return header_row, headers, total
+
+
+def _choose_sheet(binary, sheets: list[str], sheet: str) -> str:
+    """The sheet asked for; else the active one if it holds a table, else the first that
+    does (members are often on a second sheet, after a cover sheet or a pivot table)."""
+    if sheet or len(sheets) < 2:
+        return sheet
+    workbook = _open_workbook(binary)
+    try:
+        active = _worksheet(workbook, "").title
+    finally:
+        workbook.close()
+    for name in [active, *(s for s in sheets if s != active)]:
+        try:
+            _read_layout(binary, kind="xlsx", encoding="", delimiter="", sheet=name)
+        except ImportFileError as error:
+            if error.code in {"empty", "one_column", "no_rows"}:
+                continue
+            raise
+        return name
+    return active
+
+
+def inspect_file(binary, name: str, *, sheet: str = "") -> Inspection:
+    kind = file_kind(name, binary)
+    encoding = delimiter = ""
+    sheets: list[str] = []
+    if kind == "csv":
+        encoding = detect_encoding(binary)
+        delimiter = detect_delimiter(binary, encoding)
+    else:
+        sheets = xlsx_sheets(binary)
+        sheet = _choose_sheet(binary, sheets, sheet)
+    header_row, headers, total = _read_layout(
+        binary, kind=kind, encoding=encoding, delimiter=delimiter, sheet=sheet
+    )
+    inspection = Inspection(
+        kind, encoding, delimiter, headers, total, header_row, sheet, sheets=sheets
+    )
+    if kind == "xlsx":
+        cells, count = xlsx_uncalculated_formulas(binary, sheet)
+        if count:
+            inspection.warnings.append(
+                {
+                    "row": None,
+                    "column": "",
+                    "code": "uncalculated_formulas",
+                    "message": ngettext(
+                        "%(count)s cell holds a formula that was never calculated (%(cells)s): "
+                        "it is read as empty. Open the file in Excel or LibreOffice, save it, "
+                        "then upload it again.",
+                        "%(count)s cells hold a formula that was never calculated "
+                        "(%(cells)s): they are read as empty. Open the file in Excel or "
+                        "LibreOffice, save it, then upload it again.",
+                        count,
+                    )
+                    % {
+                        "count": count,
+                        "cells": ", ".join(cells[:10]) + ("…" if count > 10 else ""),
+                    },
+                }
+            )
+    return inspection
 
 
 def job_kind(job: MemberImport) -> str:
     return "xlsx" if job.file.name.lower().endswith(XLSX_EXTENSIONS) else "csv"
+
+
+def _from_row(rows, first: int):
+    try:
+        for number, cells in rows:
+            if number >= first:
+                yield number, cells
+    finally:
+        rows.close()
 
 
 @contextmanager
@@ -619,8 +973,15 @@ def open_table(job: MemberImport):
         ) from error
     with handle:
         binary = getattr(handle, "file", handle)
-        rows = iter_table(
-            binary, kind=job_kind(job), encoding=job.encoding, delimiter=job.delimiter
+        rows = _from_row(
+            iter_table(
+                binary,
+                kind=job_kind(job),
+                encoding=job.encoding,
+                delimiter=job.delimiter,
+                sheet=job.sheet,
+            ),
+            job.header_row or 1,
         )
         try:
             yield rows
@@ -688,24 +1049,25 @@ def parse_lines(value, limit: int) -> str:
     return _limited("\n".join(line for line in lines if line), limit)
 
 
+def _contact(normaliser, value) -> str:
+    try:
+        return normaliser(value)
+    except contacts.ContactError as error:
+        raise _CellError(error.code, error.message) from None
+
+
 def parse_phone(value) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and len(str(value)) == 9:
-        return f"0{value}"  # a French number typed as a number in Excel lost its 0
-    return parse_text(value, TEXT_LIMITS["phone"])
+    """A French number checked and written 06 12 34 56 78; its lost leading 0 restored."""
+    return _contact(contacts.normalise_phone, value)
+
+
+def parse_postcode(value) -> str:
+    return _contact(contacts.normalise_postcode, value)
 
 
 def parse_email(value) -> str:
-    text = _one_line(value).lower()
-    if not text:
-        return ""
-    try:
-        validate_email(text)
-    except ValidationError:
-        raise _CellError(
-            "invalid_email",
-            _("“%(value)s” is not a valid email address.") % {"value": _text(value)},
-        ) from None
-    return text
+    """Stripped, lower-cased, the domain in IDNA (contacts.normalise_email)."""
+    return _contact(contacts.normalise_email, value if isinstance(value, str) else _text(value))
 
 
 DATE_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})$")
@@ -868,6 +1230,7 @@ def _parse_notes(value) -> str:
 PARSERS = {
     "email": parse_email,
     "phone": parse_phone,
+    "postcode": parse_postcode,
     "preferred_channel": parse_channel,
     "needs_large_print": parse_yes_no,
     "needs_digital_help": parse_yes_no,
@@ -905,6 +1268,15 @@ class RowChecker:
         index = self.single["external_ref"]
         return _one_line(cells[index] if index < len(cells) else "")
 
+    def email(self, cells: list) -> str:
+        index = self.single.get("email")
+        if index is None or index >= len(cells):
+            return ""
+        try:
+            return parse_email(cells[index])
+        except _CellError:
+            return ""
+
     def _error(self, row: CleanRow, index: int, code: str, message: str) -> None:
         row.errors.append(
             {"row": row.number, "column": self.headers[index], "code": code, "message": message}
@@ -923,6 +1295,17 @@ class RowChecker:
             except _CellError as error:
                 self._error(row, index, error.code, error.message)
                 failed.add(target)
+        if width > len(self.headers) and any(cell != "" for cell in cells[len(self.headers) :]):
+            self._error(
+                row,
+                len(self.headers) - 1,
+                "extra_cells",
+                _(
+                    "This row has more cells than the file has column names: a separator "
+                    "inside a cell without quotation marks, or a column without a name? "
+                    "Nothing of this row would be read right."
+                ),
+            )
         for target in REQUIRED_TARGETS:
             if target not in failed and not values.get(target):
                 self._error(
@@ -1034,6 +1417,9 @@ class _RefFilter:
         return seen
 
 
+SAMPLE_PREVIEW = 20
+
+
 @dataclass
 class Outcome:
     total: int = 0
@@ -1042,6 +1428,16 @@ class Outcome:
     unchanged: int = 0
     errors: list = field(default_factory=list)
     error_count: int = 0
+    warnings: list = field(default_factory=list)
+    warning_count: int = 0
+    channels: Counter = field(default_factory=Counter)
+    sample: list = field(default_factory=list)
+
+    def add_warnings(self, warnings: list) -> None:
+        self.warning_count += len(warnings)
+        room = MAX_WARNINGS - len(self.warnings)
+        if room > 0:
+            self.warnings.extend(warnings[:room])
 
     def add_errors(self, errors: list) -> None:
         if not errors:
@@ -1088,9 +1484,18 @@ def _targets(job: MemberImport) -> list[str]:
     return (targets + [""] * len(job.headers))[: len(job.headers)]
 
 
-def _checked_chunks(job: MemberImport, checker: RowChecker, outcome: Outcome, candidates: set):
-    """Every row checked, CHUNK_SIZE at a time: the chunk's rows without errors."""
+def _checked_chunks(
+    job: MemberImport,
+    checker: RowChecker,
+    outcome: Outcome,
+    candidates: set,
+    email_candidates: set | None = None,
+):
+    """Every row checked, CHUNK_SIZE at a time: the chunk's rows without errors. The
+    references (and the addresses, when `email_candidates` is given) seen maybe twice go
+    to the candidate sets, to be confirmed by _duplicates."""
     refs = _RefFilter()
+    emails = _RefFilter() if email_candidates is not None else None
     with open_table(job) as rows:
         next(rows, None)  # the header
         for chunk in _chunks(rows, CHUNK_SIZE):
@@ -1100,6 +1505,9 @@ def _checked_chunks(job: MemberImport, checker: RowChecker, outcome: Outcome, ca
                 row = checker.check(number, cells)
                 if row.ref and refs.add(row.ref):
                     candidates.add(row.ref)
+                email = row.member.get("email")
+                if emails is not None and email and emails.add(email):
+                    email_candidates.add(email)
                 if row.errors:
                     outcome.add_errors(row.errors)
                 else:
@@ -1108,14 +1516,46 @@ def _checked_chunks(job: MemberImport, checker: RowChecker, outcome: Outcome, ca
 
 
 def _duplicate_errors(job: MemberImport, checker: RowChecker, candidates: set) -> list[dict]:
-    """Second read, only when the Bloom filter saw possible duplicates: confirm them."""
+    return _duplicates(job, checker, candidates, set())[0]
+
+
+def _duplicates(
+    job: MemberImport, checker: RowChecker, candidates: set, email_candidates: set
+) -> tuple[list[dict], list[dict]]:
+    """Second read, only when the Bloom filters saw possible duplicates: confirm them.
+    A reference on two rows is an error; an address on two rows a warning (a couple may
+    share one: it gets one message per send, see campaigns.services.ledger_build)."""
     rows_of: dict[str, list[int]] = defaultdict(list)
+    rows_of_email: dict[str, list[int]] = defaultdict(list)
     with open_table(job) as rows:
         next(rows, None)
         for number, cells in rows:
             ref = checker.ref(cells)
             if ref in candidates:
                 rows_of[ref].append(number)
+            if email_candidates and (email := checker.email(cells)) in email_candidates:
+                rows_of_email[email].append(number)
+    warnings = []
+    email_column = checker.single.get("email")
+    for email, numbers in rows_of_email.items():
+        if len(numbers) < 2:
+            continue
+        listed = ", ".join(str(n) for n in numbers[:10]) + ("…" if len(numbers) > 10 else "")
+        warnings.extend(
+            {
+                "row": number,
+                "column": checker.headers[email_column],
+                "code": "shared_email",
+                "message": _(
+                    "The address %(email)s is on several rows (%(rows)s): these members will "
+                    "get one message per send, and an unsubscribe applies to all of them."
+                )
+                % {"email": contacts.display_email(email), "rows": listed},
+            }
+            for number in numbers
+        )
+    if not candidates:
+        return [], warnings
     column = checker.single["external_ref"]
     errors = []
     for ref, numbers in rows_of.items():
@@ -1132,7 +1572,7 @@ def _duplicate_errors(job: MemberImport, checker: RowChecker, candidates: set) -
                     % {"ref": ref, "rows": listed},
                 }
             )
-    return errors
+    return errors, warnings
 
 
 # --- Planning and writing --------------------------------------------------------------------
@@ -1166,6 +1606,7 @@ class RowPlan:
     action: str
     changes: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    channel: str = ""
 
 
 @dataclass
@@ -1198,13 +1639,20 @@ def _plan_chunk(
     }
     for row in rows:
         member = existing.get(row.ref)
-        if member is None and dry_run:
-            plan.rows.append(RowPlan(row, None, CREATED))
-            continue
         if member is None:
-            member = Member(coop=coop, **{**MEMBER_DEFAULTS, **row.member})
+            # Without a channel in the file, a new member with an address is written to by
+            # email, one without by post.
+            channel = row.member.get("preferred_channel") or (
+                Channel.EMAIL if row.member.get("email") else Channel.POST
+            )
+            if dry_run:
+                plan.rows.append(RowPlan(row, None, CREATED, channel=channel))
+                continue
+            member = Member(
+                coop=coop, **{**MEMBER_DEFAULTS, "preferred_channel": channel, **row.member}
+            )
             plan.new_members.append(member)
-            plan.rows.append(RowPlan(row, member, CREATED))
+            plan.rows.append(RowPlan(row, member, CREATED, channel=channel))
             continue
         changes = [f for f, value in row.member.items() if getattr(member, f) != value]
         for name in changes:
@@ -1212,7 +1660,15 @@ def _plan_chunk(
         if changes:
             plan.changed_members.append(member)
             plan.member_fields.update(changes)
-        plan.rows.append(RowPlan(row, member, UPDATED if changes else UNCHANGED, changes))
+        plan.rows.append(
+            RowPlan(
+                row,
+                member,
+                UPDATED if changes else UNCHANGED,
+                changes,
+                channel=member.preferred_channel,
+            )
+        )
 
     known = [p.member.pk for p in plan.rows if p.member is not None and p.member.pk is not None]
     _plan_profiles(coop, plan, known)
@@ -1380,28 +1836,124 @@ def note_label(note: str) -> str:
 
 
 def import_create(*, coop: Coop, actor, upload) -> MemberImport:
-    """Store an uploaded file (private storage, a random name) and read its columns."""
+    """Store an uploaded file (private storage, a random name) and queue its analysis.
+
+    Only cheap checks run in the request (the kind of file from its first bytes, the zip
+    directory of an XLSX): the file is read by import_tasks.analyse_import_task, in the
+    worker, and the import's page says "being analysed" meanwhile. Whatever goes wrong
+    here, the stored file is deleted."""
     extension = Path(upload.name).suffix.lower()
     job = MemberImport(
         coop=coop,
         original_name=Path(upload.name).name[:200],
         created_by=actor if actor is not None and actor.is_authenticated else None,
+        status=ImportStatus.ANALYSING,
     )
     job.file.save(f"{uuid.uuid4().hex}{extension}", upload, save=False)
     try:
         with job.file.storage.open(job.file.name, "rb") as handle:
-            inspection = inspect_file(getattr(handle, "file", handle), upload.name)
-    except ImportFileError:
+            binary = getattr(handle, "file", handle)
+            if file_kind(upload.name, binary) == "xlsx":
+                check_archive(binary)
+        job.save()
+    except BaseException:
         job.file.delete(save=False)
         raise
-    targets, source = initial_targets(coop=coop, headers=inspection.headers)
-    job.encoding = inspection.encoding
-    job.delimiter = inspection.delimiter
-    job.headers = inspection.headers
-    job.total_rows = inspection.total_rows
-    job.mapping = {"targets": targets, "source": source}
-    job.save()
+    _enqueue_analysis(coop, job)
     return job
+
+
+def _enqueue_analysis(coop: Coop, job: MemberImport) -> None:
+    from coopculture.members.import_tasks import analyse_import_task
+
+    transaction.on_commit(lambda: analyse_import_task.enqueue(coop_id=coop.pk, import_id=job.pk))
+
+
+def import_analyse(*, coop: Coop, job: MemberImport) -> bool:
+    """Read the file of an import being analysed (in the worker): its format, encoding,
+    separator, sheet, the row of its column names, its rows. Idempotent: only an import
+    still ANALYSING is touched, by one conditional UPDATE. A file that cannot be read
+    makes the import FAILED with the reason, and the file is deleted."""
+    ensure_same_coop(coop, job)
+    if job.status != ImportStatus.ANALYSING:
+        return False
+    try:
+        if not job.file:
+            raise ImportFileError(
+                _("The file of this import is no longer kept: upload it again."),
+                code="file_gone",
+            )
+        with job.file.storage.open(job.file.name, "rb") as handle:
+            inspection = inspect_file(
+                getattr(handle, "file", handle), job.file.name, sheet=job.sheet
+            )
+    except ImportFileError as error:
+        return _analysis_failed(job, _file_error(error))
+    except Exception:
+        logger.exception("The analysis of member import %s failed", job.public_id)
+        return _analysis_failed(job, _internal_error())
+    targets, source = initial_targets(coop=coop, headers=inspection.headers)
+    summary = {"sheets": inspection.sheets, "analysis_warnings": inspection.warnings}
+    return bool(
+        MemberImport.objects.filter(pk=job.pk, status=ImportStatus.ANALYSING).update(
+            encoding=inspection.encoding,
+            delimiter=inspection.delimiter,
+            sheet=inspection.sheet,
+            header_row=inspection.header_row,
+            headers=inspection.headers,
+            total_rows=inspection.total_rows,
+            mapping={"targets": targets, "source": source},
+            summary=summary,
+            errors=[],
+            status=ImportStatus.UPLOADED,
+        )
+    )
+
+
+def _analysis_failed(job: MemberImport, error: dict) -> bool:
+    claimed = MemberImport.objects.filter(pk=job.pk, status=ImportStatus.ANALYSING).update(
+        status=ImportStatus.FAILED, errors=[error], finished_at=timezone.now()
+    )
+    if claimed:
+        _delete_upload(job)
+    return False
+
+
+def _delete_upload(job: MemberImport) -> None:
+    """The uploaded file holds personal data: gone as soon as it is of no more use."""
+    if job.file:
+        job.file.delete(save=False)
+    MemberImport.objects.filter(pk=job.pk).update(file="")
+
+
+def import_choose_sheet(*, coop: Coop, job: MemberImport, sheet: str) -> bool:
+    """Read another sheet of the workbook (analysed again, in the worker)."""
+    ensure_same_coop(coop, job)
+    if job.status not in EDITABLE or not job.file:
+        return False
+    if sheet not in (job.summary or {}).get("sheets", []):
+        raise ImportFileError(
+            _("The sheet “%(name)s” is not in this file.") % {"name": sheet}, code="sheet_gone"
+        )
+    claimed = MemberImport.objects.filter(pk=job.pk, coop=coop, status__in=EDITABLE).update(
+        sheet=sheet, status=ImportStatus.ANALYSING, errors=[], headers=[], mapping={}
+    )
+    if claimed:
+        job.refresh_from_db()
+        _enqueue_analysis(coop, job)
+    return bool(claimed)
+
+
+def _internal_error() -> dict:
+    return {
+        "row": None,
+        "column": "",
+        "code": "internal",
+        "message": _(
+            "The import stopped on an unexpected problem: nothing was changed. "
+            "Try again later; if it happens again, contact the support."
+        ),
+    }
 
 
 def mapping_save(*, coop: Coop, job: MemberImport, targets: list[str]) -> None:
@@ -1416,6 +1968,24 @@ def mapping_save(*, coop: Coop, job: MemberImport, targets: list[str]) -> None:
     )
 
 
+def check_start(*, coop: Coop, job: MemberImport) -> bool:
+    """Check the rows with the chosen columns: now for a small file, in the worker above
+    BACKGROUND_THRESHOLD rows (the page says "being checked" meanwhile). True if queued."""
+    ensure_same_coop(coop, job)
+    if not runs_in_background(job):
+        preview(coop=coop, job=job)
+        return False
+    claimed = MemberImport.objects.filter(pk=job.pk, coop=coop, status__in=EDITABLE).update(
+        status=ImportStatus.CHECKING, errors=[]
+    )
+    if claimed:
+        from coopculture.members.import_tasks import check_import_task
+
+        job.refresh_from_db()
+        transaction.on_commit(lambda: check_import_task.enqueue(coop_id=coop.pk, import_id=job.pk))
+    return bool(claimed)
+
+
 def preview(*, coop: Coop, job: MemberImport) -> Outcome:
     """Check every row (nothing is written): store the errors and the expected counts."""
     ensure_same_coop(coop, job)
@@ -1423,13 +1993,27 @@ def preview(*, coop: Coop, job: MemberImport) -> Outcome:
     try:
         checker = RowChecker(coop=coop, headers=job.headers, targets=_targets(job))
         candidates: set[str] = set()
-        for rows in _checked_chunks(job, checker, outcome, candidates):
+        email_candidates: set[str] = set()
+        for rows in _checked_chunks(job, checker, outcome, candidates, email_candidates):
             if rows:
-                _count(outcome, _plan_chunk(coop, rows, dry_run=True))
-        if candidates:
-            outcome.add_errors(_duplicate_errors(job, checker, candidates))
+                plan = _plan_chunk(coop, rows, dry_run=True)
+                _count(outcome, plan)
+                _tally(coop, outcome, plan, checker)
+        if candidates or email_candidates:
+            errors, warnings = _duplicates(job, checker, candidates, email_candidates)
+            outcome.add_errors(errors)
+            outcome.add_warnings(warnings)
     except ImportFileError as error:
         outcome.add_errors([_file_error(error)])
+    summary = job.summary or {}
+    job.summary = {
+        "sheets": summary.get("sheets", []),
+        "analysis_warnings": summary.get("analysis_warnings", []),
+        "channels": dict(outcome.channels),
+        "sample": outcome.sample,
+        "warnings": sorted(outcome.warnings, key=lambda w: (w["row"] or 0, w["code"])),
+        "warning_count": outcome.warning_count,
+    }
     job.total_rows = outcome.total or job.total_rows
     job.errors = outcome.stored_errors(job.headers)
     job.created_count, job.updated_count = outcome.created, outcome.updated
@@ -1447,9 +2031,56 @@ def preview(*, coop: Coop, job: MemberImport) -> Outcome:
             "processed_rows",
             "status",
             "finished_at",
+            "summary",
         ]
     )
     return outcome
+
+
+def _tally(coop: Coop, outcome: Outcome, plan: ChunkPlan, checker: RowChecker) -> None:
+    """For the preview: the channel each member will have, the first rows as they will be
+    written, and the addresses already held by another member of the coop."""
+    for row_plan in plan.rows:
+        outcome.channels[row_plan.channel] += 1
+        if len(outcome.sample) < SAMPLE_PREVIEW:
+            data = row_plan.row.member
+            outcome.sample.append(
+                {
+                    "row": row_plan.row.number,
+                    "ref": row_plan.row.ref,
+                    "name": f"{data.get('first_name', '')} {data.get('last_name', '')}".strip(),
+                    "email": contacts.display_email(data.get("email", "")),
+                    "channel": row_plan.channel,
+                    "action": row_plan.action,
+                }
+            )
+    by_email = {p.row.member["email"]: p.row for p in plan.rows if p.row.member.get("email")}
+    if not by_email:
+        return
+    others = (
+        Member.objects.filter(coop=coop, email__in=list(by_email), anonymised_at__isnull=True)
+        .order_by()
+        .values_list("email", "external_ref")
+    )
+    column = checker.headers[checker.single["email"]]
+    for email, ref in others:
+        row = by_email[email]
+        if ref != row.ref:
+            outcome.add_warnings(
+                [
+                    {
+                        "row": row.number,
+                        "column": column,
+                        "code": "email_of_another_member",
+                        "message": _(
+                            "The address %(email)s is already the one of member %(ref)s of "
+                            "your coop: they will get one message per send, and an "
+                            "unsubscribe applies to both."
+                        )
+                        % {"email": contacts.display_email(email), "ref": ref or "–"},
+                    }
+                ]
+            )
 
 
 def _file_error(error: ImportFileError) -> dict:
@@ -1533,28 +2164,19 @@ def run_import(*, coop: Coop, job: MemberImport, actor=None) -> Outcome:
         outcome = Outcome(total=outcome.total)
         outcome.add_errors([_file_error(error)])
         _finish(job, outcome, ImportStatus.FAILED)
+        _delete_upload(job)
     except Exception:
         logger.exception("Member import %s failed", job.public_id)
         outcome = Outcome(total=outcome.total)
-        outcome.add_errors(
-            [
-                {
-                    "row": None,
-                    "column": "",
-                    "code": "internal",
-                    "message": _(
-                        "The import stopped on an unexpected problem: nothing was changed. "
-                        "Try again later; if it happens again, contact the support."
-                    ),
-                }
-            ]
-        )
+        outcome.add_errors([_internal_error()])
         _finish(job, outcome, ImportStatus.FAILED)
+        _delete_upload(job)
     finally:
         progress_clear(job)
+    # Refused for errors in rows, the file stays for "change the columns" (the tick deletes
+    # it after UPLOAD_RETENTION); done, it is deleted now.
     if job.status == ImportStatus.DONE and job.file:
-        job.file.delete(save=False)
-        MemberImport.objects.filter(pk=job.pk).update(file="")
+        _delete_upload(job)
     return outcome
 
 
@@ -1562,7 +2184,7 @@ def _write_all(coop: Coop, job: MemberImport, actor, report) -> Outcome:
     outcome = Outcome()
     checker = RowChecker(coop=coop, headers=job.headers, targets=_targets(job))
     text = io.TextIOWrapper(report, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text, delimiter=";")
+    writer = csvfiles.writer(text)
     writer.writerow([_("Row"), target_label("external_ref"), _("Result"), _("Changes")])
     labels = {action: str(label) for action, label in ACTION_LABELS.items()}
     note = _("Import of %(name)s") % {"name": job.original_name}
@@ -1689,8 +2311,11 @@ def recent_imports(*, coop: Coop, limit: int = 10) -> list[MemberImport]:
 
 
 def purge_old_files(*, now=None) -> int:
-    """Delete the files (upload, report, progress) and the error lists — personal data —
-    of the imports older than FILE_RETENTION; keep the counts."""
+    """Delete what holds personal data once of no more use: the files (upload, report,
+    progress), error lists and previews of the imports older than FILE_RETENTION; the
+    uploaded file of an import left unfinished (abandoned, refused) after
+    UPLOAD_RETENTION; any file in the imports folder that no import refers to after
+    ORPHAN_AGE. The counts are kept."""
     now = now or timezone.now()
     storage = private_storage()
     purged = 0
@@ -1705,9 +2330,37 @@ def purge_old_files(*, now=None) -> int:
                 storage.delete(report_name(job))
                 touched = True
             _progress_path(job).unlink(missing_ok=True)
-            if job.errors:
+            if job.errors or job.summary:
                 touched = True
             if touched:
-                MemberImport.objects.filter(pk=job.pk).update(file="", errors=[])
+                MemberImport.objects.filter(pk=job.pk).update(file="", errors=[], summary={})
+                purged += 1
+        abandoned = MemberImport.objects.filter(
+            created_at__lt=now - UPLOAD_RETENTION, status__in=UNFINISHED
+        ).exclude(file="")
+        for job in abandoned.iterator():
+            _delete_upload(job)
+            purged += 1
+    return purged
+
+
+def purge_orphan_files(*, now=None) -> int:
+    """Files under imports/ (not the reports) that no import refers to, older than
+    ORPHAN_AGE (a younger one may belong to an upload being saved right now)."""
+    now = now or timezone.now()
+    storage = MemberImport._meta.get_field("file").storage
+    folder = Path(storage.path("imports"))
+    if not folder.is_dir():
+        return 0
+    with scopes_disabled():
+        known = set(MemberImport.objects.exclude(file="").values_list("file", flat=True))
+    limit = (now - ORPHAN_AGE).timestamp()
+    purged = 0
+    for path in folder.iterdir():
+        if not path.is_file() or f"imports/{path.name}" in known:
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < limit:
+                path.unlink()
                 purged += 1
     return purged

@@ -302,8 +302,10 @@ def private_storage():
 
 
 class ImportStatus(models.TextChoices):
+    ANALYSING = "analysing", _("Being analysed")
     UPLOADED = "uploaded", _("Uploaded")
     MAPPED = "mapped", _("Columns chosen")
+    CHECKING = "checking", _("Being checked")
     QUEUED = "queued", _("Waiting to run")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
@@ -318,6 +320,11 @@ class MemberImport(CoopOwnedModel):
     original_name = models.CharField(_("file name"), max_length=200)
     encoding = models.CharField(_("encoding"), max_length=20, blank=True)
     delimiter = models.CharField(_("separator"), max_length=5, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)  # XLSX: the sheet read
+    header_row = models.PositiveIntegerField(_("row of the column names"), default=1)
+    # What the analysis and the check found beyond errors: the sheets of the workbook,
+    # warnings (formulas never calculated, shared addresses), the channel of each member.
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
     headers = models.JSONField(_("columns"), default=list, blank=True)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
     status = models.CharField(

@@ -123,3 +123,31 @@ def test_no_horizontal_scroll_at_320_px(new_page, live_server, coop, users, step
         " client: document.documentElement.clientWidth})"
     )
     assert widths["scroll"] <= 320, widths
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-javascript"])
+def test_the_analysis_page_waits_for_the_worker(new_page, live_server, coop, users, javascript):
+    """While the worker reads the file the page says so; without JavaScript a plain link
+    shows the result, with it htmx looks again and reloads the page by itself."""
+    page = new_page(java_script_enabled=javascript)
+    force_login(page, live_server, users["admin"])
+    upload(page, FILES / "cp1252_semicolons.csv")
+    job = the_job()
+    with scopes_disabled():
+        MemberImport.objects.filter(pk=job.pk).update(status=ImportStatus.ANALYSING)
+    goto(page, f"{START}{job.public_id}/colonnes/")
+    assert page.locator("main select").count() == 0
+    assert (
+        page.locator("#import-analysis [role='status']").inner_text().startswith("Analyse en cours")
+    )
+    assert page.locator("meta[http-equiv]").count() == 0
+    if javascript:
+        screenshot(page, "import-2-analysing")
+        assert_no_axe_violations(page)
+    with scopes_disabled():
+        MemberImport.objects.filter(pk=job.pk).update(status=ImportStatus.UPLOADED)
+    if javascript:
+        page.locator("main select").first.wait_for(timeout=10_000)  # reloaded by htmx
+    else:
+        page.locator("main a.button").click()
+    assert page.locator("main select").count() == 16

@@ -47,9 +47,15 @@ def upload(coop, content: bytes | Path, name: str | None = None, actor=None) -> 
         name = name or content.name
         content = content.read_bytes()
     with coop_scope(coop):
-        return importing.import_create(
+        job = importing.import_create(
             coop=coop, actor=actor, upload=SimpleUploadedFile(name, content)
         )
+        assert job.status == ImportStatus.ANALYSING  # read by the worker, not the request
+        importing.import_analyse(coop=coop, job=job)
+    job.refresh_from_db()
+    if job.status == ImportStatus.FAILED:
+        raise importing.ImportFileError(job.errors[0]["message"], code=job.errors[0]["code"])
+    return job
 
 
 def check(coop, job, targets=None) -> importing.Outcome:
@@ -91,6 +97,12 @@ def counts(coop) -> tuple[int, int, int, int]:
             Reservation.objects.filter(coop=coop).count(),
             ConsentRecord.objects.filter(coop=coop).count(),
         )
+
+
+def stored_files() -> set[str]:
+    """The files in the private imports folder (compare before and after a step)."""
+    storage = MemberImport._meta.get_field("file").storage
+    return set(storage.listdir("imports")[1]) if storage.exists("imports") else set()
 
 
 def error_cells(job) -> set[tuple]:
@@ -213,7 +225,7 @@ def test_an_xlsx_with_a_date_column_typed_as_text_and_one_as_dates(coop, program
     sheet.append(["X1", "Perrin ", "Anaïs", 612345678, "Les Tilleuls", "05/03/2024",
                   "accédant", dt.datetime(2024, 3, 1)])  # fmt: skip  # noqa: DTZ001 (Excel cells are naive)
     sheet.append([None] * 8)  # a blank row
-    sheet.append(["X2", "Blanc", "Yves", "07 00 00 00 00", "les tilleuls", "5/3/24",
+    sheet.append(["X2", "Blanc", "Yves", "07 81 23 45 67", "les tilleuls", "5/3/24",
                   "Accédant", dt.date(2023, 12, 31)])  # fmt: skip
     sheet.append([1003, "Vidal", "Rose", None, "Les Tilleuls", "31/02/2024", None, None])
     for row in sheet.iter_rows(min_row=2, min_col=6, max_col=6):
@@ -235,7 +247,7 @@ def test_an_xlsx_with_a_date_column_typed_as_text_and_one_as_dates(coop, program
     import_file(coop, buffer.getvalue(), "adherents.xlsx")
     members = members_of(coop)
     assert members["X1"].last_name == "Perrin"
-    assert members["X1"].phone == "0612345678"  # the 0 Excel dropped is back
+    assert members["X1"].phone == "06 12 34 56 78"  # the 0 Excel dropped is back
     assert "1003" in members  # a number typed as a number is still a reference
     with scopes_disabled():
         signed = dict(Reservation.objects.values_list("member__external_ref", "signed_on"))
@@ -262,11 +274,16 @@ def test_an_xlsx_with_a_date_column_typed_as_text_and_one_as_dates(coop, program
     ],
 )
 def test_unreadable_files_are_refused_with_a_reason(coop, content, name, code):
+    before = stored_files()
     with pytest.raises(importing.ImportFileError) as error:
         upload(coop, content, name)
     assert error.value.code == code
     with scopes_disabled():
-        assert not MemberImport.objects.exists()
+        # Refused in the request (no import) or by the analysis (a refused import); the
+        # file is deleted either way.
+        assert not MemberImport.objects.exclude(status=ImportStatus.FAILED).exists()
+        assert not MemberImport.objects.exclude(file="").exists()
+    assert stored_files() - before == set()
 
 
 def test_empty_and_repeated_headers_get_names():
@@ -443,7 +460,7 @@ def test_a_database_failure_in_a_later_chunk_rolls_back_the_earlier_ones(coop, m
     assert job.status == ImportStatus.FAILED
     assert [e["code"] for e in job.errors] == ["internal"]
     assert counts(coop) == (0, 0, 0, 0)
-    assert job.file  # kept, to try again
+    assert not job.file  # personal data: deleted, the page asks to upload it again
 
 
 # --- Idempotence and updates -------------------------------------------------------------------
@@ -585,12 +602,16 @@ def test_another_coops_import_is_not_found(coop, other_coop, users, client_for):
 # --- Mapping memory ----------------------------------------------------------------------------
 
 
-def test_the_chosen_mapping_is_remembered_for_the_same_headers(coop, users, client_for):
+def test_the_chosen_mapping_is_remembered_for_the_same_headers(
+    coop, users, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(users["editor"])
     start = reverse("members_import:start", kwargs={"coop_slug": coop.slug})
-    response = client.post(
-        start, {"file": SimpleUploadedFile("1.csv", (FILES / "cp1252_semicolons.csv").read_bytes())}
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            start,
+            {"file": SimpleUploadedFile("1.csv", (FILES / "cp1252_semicolons.csv").read_bytes())},
+        )
     assert response.status_code == 302
     with scopes_disabled():
         job = MemberImport.objects.get()
@@ -611,7 +632,8 @@ def test_the_chosen_mapping_is_remembered_for_the_same_headers(coop, users, clie
     content = (FILES / "cp1252_semicolons.csv").read_bytes().decode("cp1252")
     header, rest = content.split("\r\n", 1)
     content = header.upper().replace("É", "E") + "\r\n" + rest
-    response = client.post(start, {"file": SimpleUploadedFile("2.csv", content.encode())})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(start, {"file": SimpleUploadedFile("2.csv", content.encode())})
     with scopes_disabled():
         second = MemberImport.objects.exclude(pk=job.pk).get()
     assert second.mapping == {"targets": targets, "source": "saved"}
@@ -640,7 +662,9 @@ def test_the_mapping_form_refuses_a_mapping_without_the_required_columns(coop, u
 # --- The pages ---------------------------------------------------------------------------------
 
 
-def test_the_whole_journey_through_the_pages(coop, programmes, users, client_for):
+def test_the_whole_journey_through_the_pages(
+    coop, programmes, users, client_for, django_capture_on_commit_callbacks
+):
     client = client_for(users["admin"])
     start = reverse("members_import:start", kwargs={"coop_slug": coop.slug})
     page = client.get(start)
@@ -648,15 +672,18 @@ def test_the_whole_journey_through_the_pages(coop, programmes, users, client_for
     assert 'enctype="multipart/form-data"' in page.content.decode()
     assert 'accept=".csv,.txt,.tsv,.xlsx' in page.content.decode()
 
-    response = client.post(
-        start,
-        {
-            "file": SimpleUploadedFile(
-                "adhérents.csv", (FILES / "cp1252_semicolons.csv").read_bytes()
-            )
-        },
-    )
+    upload = SimpleUploadedFile("adhérents.csv", (FILES / "cp1252_semicolons.csv").read_bytes())
+    response = client.post(start, {"file": upload})
     mapping_url = response["Location"]
+    # The file is read by the worker: until then the page says so, with a plain link.
+    page = client.get(mapping_url).content.decode()
+    assert "<select" not in page and f'href="{mapping_url}"' in page
+    with scopes_disabled():
+        job = MemberImport.objects.get()
+    assert job.status == ImportStatus.ANALYSING
+    with django_capture_on_commit_callbacks(execute=True):
+        # what transaction.on_commit enqueued with the upload (the analysis task)
+        importing._enqueue_analysis(coop, job)
     page = client.get(mapping_url).content.decode()
     assert "Lefèvre" in page  # examples from the file, to recognise each column
     assert page.count("<select") == 16
@@ -786,15 +813,23 @@ def test_the_upload_form_refuses_files_above_the_limit(coop, users, client_for, 
     assert 'class="error-summary"' in response.content.decode()
 
 
-def test_an_unreadable_file_is_refused_on_the_upload_page(coop, users, client_for):
-    folder = Path(importing.private_storage().location) / "imports"
-    before = set(folder.glob("*")) if folder.exists() else set()
+def test_an_unreadable_file_is_refused_on_the_upload_page(
+    coop, users, client_for, django_capture_on_commit_callbacks
+):
+    before = stored_files()
     client = client_for(users["admin"])
     url = reverse("members_import:start", kwargs={"coop_slug": coop.slug})
-    response = client.post(url, {"file": SimpleUploadedFile("une.csv", b"Nom\nDupont\n")})
+    # Refused in the request (the first bytes say it is not a spreadsheet we read)...
+    response = client.post(url, {"file": SimpleUploadedFile("une.xlsx", b"Nom\nDupont\n")})
     assert response.status_code == 200
     assert 'class="error-summary"' in response.content.decode()
-    assert set(folder.glob("*")) == before  # the refused file is not kept
+    assert stored_files() == before  # the refused file is not kept
+    # ...or by the analysis, in the worker: the import's page gives the reason.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": SimpleUploadedFile("une.csv", b"Nom\nDupont\n")})
+    page = client.get(response["Location"], follow=True).content.decode()
+    assert "Une seule colonne" in page
+    assert stored_files() == before
 
 
 # --- Background --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.start, name="start"),
     path("<uuid:import_id>/", views.detail, name="detail"),
     path("<uuid:import_id>/colonnes/", views.mapping, name="mapping"),
+    path("<uuid:import_id>/feuille/", views.sheet, name="sheet"),
     path("<uuid:import_id>/apercu/", views.preview, name="preview"),
     path("<uuid:import_id>/rapport.csv", views.report, name="report"),
     path("<uuid:import_id>/erreurs.csv", views.errors, name="errors"),

@@ -5,9 +5,6 @@ The coop middleware has resolved the coop, checked the role and opened the scope
 import is looked up within request.coop (another coop's import is a 404).
 """
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpResponse
@@ -15,11 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from coopculture.coops.views.decorators import coop_permission_required
+from coopculture.core import csvfiles
 from coopculture.members import importing
-from coopculture.members.forms_import import MappingForm, UploadForm
-from coopculture.members.models import ImportStatus
+from coopculture.members.forms_import import MappingForm, SheetForm, UploadForm
+from coopculture.members.models import Channel, ImportStatus
 from coopculture.members.selectors import access_import
 
 ERRORS_PER_PAGE = 50
@@ -71,12 +70,31 @@ def start(request, coop_slug):
     )
 
 
+def _analysing(request, job):
+    """The file is read by the worker: this page says so, with a plain link to look again
+    (no JavaScript needed); htmx, when it runs, looks every 2 s and reloads the page once
+    the analysis is over."""
+    if request.htmx and job.status not in importing.BUSY:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return render(
+        request,
+        "members/imports/analysing.html",
+        {
+            "job": job,
+            "checked_at": timezone.localtime(),
+            "step": _step("preview" if job.status == ImportStatus.CHECKING else "mapping"),
+        },
+    )
+
+
 @never_cache
 @coop_permission_required("members.manage")
 def mapping(request, coop_slug, import_id):
     coop = request.coop
     job = access_import(coop=coop, public_id=import_id)
-    if job.status not in importing.EDITABLE:
+    if job.status in importing.BUSY or request.htmx:
+        return _analysing(request, job)
+    if job.status not in importing.EDITABLE or not job.file:
         return _redirect("detail", request, job)
     try:
         samples = importing.column_samples(job)
@@ -89,19 +107,43 @@ def mapping(request, coop_slug, import_id):
     )
     if request.method == "POST" and form.is_valid():
         importing.mapping_save(coop=coop, job=job, targets=form.targets())
-        importing.preview(coop=coop, job=job)
+        importing.check_start(coop=coop, job=job)
         return _redirect("preview", request, job)
+    summary = job.summary or {}
+    sheets = summary.get("sheets", [])
     return render(
         request,
         "members/imports/mapping.html",
         {
             "job": job,
             "form": form,
+            "sheet_form": SheetForm(sheets=sheets, initial={"sheet": job.sheet})
+            if len(sheets) > 1
+            else None,
+            "warnings": summary.get("analysis_warnings", []),
             "source": (job.mapping or {}).get("source", ""),
-            "delimiter": importing.DELIMITER_NAMES.get(job.delimiter, ""),
+            "delimiter": importing.DELIMITER_NAMES.get(job.delimiter, job.delimiter),
             "step": _step("mapping"),
         },
     )
+
+
+@never_cache
+@require_POST
+@coop_permission_required("members.manage")
+def sheet(request, coop_slug, import_id):
+    """Read another sheet of the workbook (analysed again by the worker)."""
+    coop = request.coop
+    job = access_import(coop=coop, public_id=import_id)
+    form = SheetForm(request.POST, sheets=(job.summary or {}).get("sheets", []))
+    if form.is_valid():
+        try:
+            importing.import_choose_sheet(coop=coop, job=job, sheet=form.cleaned_data["sheet"])
+        except importing.ImportFileError as error:
+            messages.error(request, error.message)
+    else:
+        messages.error(request, _("Choose one of the sheets of the file."))
+    return _redirect("mapping", request, job)
 
 
 @never_cache
@@ -109,6 +151,8 @@ def mapping(request, coop_slug, import_id):
 def preview(request, coop_slug, import_id):
     coop = request.coop
     job = access_import(coop=coop, public_id=import_id)
+    if job.status in importing.BUSY or request.htmx:
+        return _analysing(request, job)
     if job.status == ImportStatus.UPLOADED:
         return _redirect("mapping", request, job)
     if job.status != ImportStatus.MAPPED:
@@ -128,15 +172,42 @@ def preview(request, coop_slug, import_id):
             "errors_page": _errors_page(request, job),
             "error_rows": len({e["row"] for e in job.errors if e.get("row")}),
             "background": importing.runs_in_background(job),
+            "summary": _preview_summary(job),
             "step": _step("preview"),
         },
     )
+
+
+def _preview_summary(job) -> dict:
+    """The channel each member will get (counts and the first rows), and the warnings."""
+    summary = job.summary or {}
+    labels = dict(Channel.choices)
+    channels = [
+        {"label": labels.get(channel, channel), "count": count}
+        for channel, count in sorted(
+            (summary.get("channels") or {}).items(), key=lambda item: -item[1]
+        )
+    ]
+    sample = [
+        {**row, "channel_label": labels.get(row.get("channel"), row.get("channel"))}
+        for row in summary.get("sample") or []
+    ]
+    warnings = [*summary.get("analysis_warnings", []), *summary.get("warnings", [])]
+    return {
+        "channels": channels,
+        "sample": sample,
+        "warnings": warnings,
+        "warning_count": len(summary.get("analysis_warnings", []))
+        + summary.get("warning_count", 0),
+    }
 
 
 @never_cache
 @coop_permission_required("members.manage")
 def detail(request, coop_slug, import_id):
     job = access_import(coop=request.coop, public_id=import_id)
+    if job.status in importing.BUSY or request.htmx:
+        return _analysing(request, job)
     processed = None
     if job.status in (ImportStatus.QUEUED, ImportStatus.RUNNING):
         processed = importing.progress_get(job) or 0
@@ -155,14 +226,6 @@ def detail(request, coop_slug, import_id):
             "step": _step("result"),
         },
     )
-
-
-def _csv_content(header, rows) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return "\ufeff" + buffer.getvalue()  # a BOM, so that Excel reads UTF-8
 
 
 def _attachment_name(job, kind: str) -> str:
@@ -197,7 +260,7 @@ def errors(request, coop_slug, import_id):
     # The list is in memory already (at most importing.MAX_KEPT_ERRORS entries): a plain
     # response (a streamed one would need an async iterator under ASGI).
     response = HttpResponse(
-        _csv_content([_("Row"), _("Column"), _("Code"), _("Problem")], rows),
+        csvfiles.content([_("Row"), _("Column"), _("Code"), _("Problem")], rows),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{_attachment_name(job, "erreurs")}"'
