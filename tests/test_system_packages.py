@@ -286,7 +286,7 @@ HARFBUZZ_SUBSET = sorted(Path("/usr/lib").glob("*/libharfbuzz-subset.so.0"))
     reason="hides libharfbuzz-subset in a private mount namespace: needs root, unshare and the "
     "library (CI runs it)",
 )
-def test_a_plain_pytest_without_harfbuzz_subset_says_what_to_install():
+def test_a_plain_pytest_without_harfbuzz_subset_says_what_to_install(tmp_path):
     """The library is hidden from this one child process only (its own mount namespace)."""
     library = HARFBUZZ_SUBSET[0].resolve()
 
@@ -303,6 +303,9 @@ def test_a_plain_pytest_without_harfbuzz_subset_says_what_to_install():
             "tests/core/test_pdf.py",  # imports WeasyPrint
         ],
         cwd=ROOT,
+        # Its own VAR_DIR: a run that went on would otherwise share (and at its end
+        # delete) this session's test database.
+        env={**os.environ, "VAR_DIR": str(tmp_path / "var")},
         capture_output=True,
         text=True,
         timeout=180,

@@ -16,6 +16,7 @@ from coopculture.campaigns.models import (
     Send,
     SendKind,
 )
+from coopculture.campaigns.rendering import PLACEHOLDER
 from coopculture.kit import api as kit_api
 from coopculture.learning import api as learning_api
 from coopculture.members.models import MemberProfile
@@ -149,14 +150,14 @@ DEFAULT_ORIGIN = _("You received this link in an email from %(coop)s.")
 
 def message_origin(*, coop, recipient: Recipient) -> dict:
     """What the unsubscribe page says of the message a link came in: which kind of email
-    of which coop, and the subject the member saw."""
+    of which coop, and its subject as the coop wrote it. The page opens from a link alone
+    (it may have been forwarded): the member's own details (first name…) are left out."""
     send = recipient.send
     origin = MESSAGE_ORIGINS.get(send.automation_kind) or MESSAGE_ORIGINS.get(send.kind)
     subject = send.version.subject if send.version else ""
-    first_name = recipient.member.first_name if recipient.member else ""
     return {
         "origin": (origin or DEFAULT_ORIGIN) % {"coop": coop.name},
-        "subject": subject.replace("[[cc:first_name]]", first_name),
+        "subject": PLACEHOLDER.sub("…", subject),
     }
 
 

@@ -51,7 +51,7 @@ def prove(page, member, *, check: bool = False):
     """The page asks for the code mailed to the member (members.proof): ask for it, read
     it in the outbox (the live server runs in this process), type it. `check`: axe-core on
     the proof page, before and after asking."""
-    assert page.locator("h1").inner_text() == "Confirmez que c'est vous"
+    assert page.locator("h1").inner_text() == "Confirmez que c'est bien vous"
     assert member.first_name not in page.locator("main").inner_text()
     if check:
         screenshot(page, "member-proof")

@@ -70,7 +70,7 @@ def test_the_emailed_link_opens_nothing_personal_until_the_code_is_typed(
         assert response.status_code == 200, target
         assert response.headers["Content-Type"].startswith("text/html"), target
         html = page_of(response)
-        assert "Confirmez que c'est vous" in html, target
+        assert "Confirmez que c'est bien vous" in html, target
         assert_reveals_nothing(html, member)
         assert "no-store" in response.headers["Cache-Control"]
     assert len(smtp_mailers.messages) == 1  # a GET mails nobody (link scanners)
