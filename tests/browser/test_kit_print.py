@@ -111,3 +111,24 @@ def test_the_federation_batch_pages(page, live_server, coop, other_coop, users, 
     assert "Le lot est terminé." in page.locator("#kit-batch-status").inner_text()
     screenshot(page, "kit-federation-batch")
     assert_clean(page)
+
+
+def test_the_kit_page_while_the_worker_prepares_the_previews(
+    page, live_server, coop, users, modules, settings
+):
+    """With a real queue, the page opens at once: each piece says its preview is coming,
+    and a link reloads the page (no JavaScript needed)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    force_login(page, live_server, users["editor"])
+    goto(page, f"/gestion/{coop.slug}/kit/")
+    assert page.locator("img.kit-print-piece__preview").count() == 0
+    pending = page.locator(".kit-print-piece__preview--pending")
+    assert pending.count() >= 6
+    assert pending.first.inner_text() == "Aperçu en préparation…"
+    notice = page.get_by_role("status").filter(has_text="rechargez la page")
+    assert notice.count() == 1
+    screenshot(page, "kit-print-pending")
+    assert_clean(page)
+    with page.expect_navigation():
+        notice.get_by_role("link").click()
+    assert page.url.endswith(f"/gestion/{coop.slug}/kit/")
