@@ -8,24 +8,11 @@ import pytest
 from django_scopes import scopes_disabled
 
 from coopculture.campaigns.models import Send, SendStatus
-from tests.campaigns.c2_factories import forget_prepared_versions
 from tests.campaigns.factories import make_members
 from tests.campaigns.test_compose import base, reviewed, write_campaign
 from tests.members.factories import make_programme, reserve
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def text_of(response) -> str:

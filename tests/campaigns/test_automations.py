@@ -22,23 +22,11 @@ from coopculture.coops.scoping import coop_scope
 from coopculture.core import ticks
 from coopculture.members.models import Channel, Purpose
 from coopculture.members.services import consent_record, programme_change_expected_delivery
-from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.c2_factories import run_in_coop
 from tests.campaigns.factories import make_members
 from tests.members.factories import make_programme, reserve
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def plain(header: str) -> str:

@@ -14,23 +14,11 @@ from coopculture.campaigns.models import BulletinNews, Recipient, Send, SendKind
 from coopculture.learning import api as learning_api
 from coopculture.learning.models import Activity, EventKind, LearningEvent
 from coopculture.members.models import Purpose
-from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.c2_factories import run_in_coop
 from tests.campaigns.factories import make_members
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:

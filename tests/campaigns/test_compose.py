@@ -13,23 +13,11 @@ from django.utils import timezone
 from coopculture.campaigns import automations
 from coopculture.campaigns.models import Recipient, RecipientState, Send, SendStatus
 from coopculture.members.models import Channel
-from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.c2_factories import run_in_coop
 from tests.campaigns.factories import make_members
 from tests.members.factories import make_programme, reserve
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def base(coop) -> str:

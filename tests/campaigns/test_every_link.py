@@ -22,7 +22,7 @@ from coopculture.campaigns import automations
 from coopculture.campaigns.models import AutomationKind, LetterBatch
 from coopculture.members.models import Channel, MemberProfile
 from coopculture.members.services import programme_change_expected_delivery
-from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.c2_factories import run_in_coop
 from tests.campaigns.factories import make_members
 from tests.kit.print_helpers import decoded_qr_codes, pdf_text
 from tests.members.factories import make_programme, reserve
@@ -30,18 +30,6 @@ from tests.members.factories import make_programme, reserve
 pytestmark = pytest.mark.django_db
 
 URL = re.compile(r"https?://[^\s<>\"']+")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 class Anchors(HTMLParser):

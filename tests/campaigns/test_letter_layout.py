@@ -23,7 +23,7 @@ from coopculture.members.models import (
     Member,
     Purpose,
 )
-from tests.campaigns.c2_factories import forget_prepared_versions, make_campaign, run_in_coop
+from tests.campaigns.c2_factories import make_campaign, run_in_coop
 from tests.kit.print_helpers import LONGEST_NAME, decoded_qr_codes, make_longest_coop, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -40,18 +40,6 @@ EMAIL_WORDING = (
     "cet e-mail",
     "ce courriel",
 )
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def boxes_of(pdf: bytes) -> list[dict]:

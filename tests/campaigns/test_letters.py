@@ -18,25 +18,13 @@ from coopculture.campaigns import automations, letters
 from coopculture.campaigns.models import LetterBatch, Recipient, RecipientState
 from coopculture.kit.models import TrackedLink
 from coopculture.members.models import Channel
-from tests.campaigns.c2_factories import forget_prepared_versions, make_campaign, run_in_coop
+from tests.campaigns.c2_factories import make_campaign, run_in_coop
 from tests.campaigns.factories import make_members
 
 pytestmark = pytest.mark.django_db
 
 MM = 72 / 25.4  # PDF points per millimetre
 A4_HEIGHT = 297 * MM
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def pdf_pages_text(pdf: bytes) -> list[str]:

@@ -17,13 +17,6 @@ from tests.members.factories import make_programme, reserve
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
-
-
 def with_account(member):
     with scopes_disabled():
         member.user = make_user(f"u-{uuid.uuid4().hex[:6]}@example.org")

@@ -12,23 +12,10 @@ from django_scopes import scopes_disabled
 from django.test import Client
 
 from coopculture.members.models import ConsentRecord
-from tests.campaigns.c2_factories import forget_prepared_versions
 from tests.campaigns.factories import make_members
 from tests.campaigns.test_compose import base, write_campaign
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def site_path(url: str, settings) -> str:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from coopculture.campaigns import automations, bulletin
 from coopculture.members.models import Purpose
-from tests.campaigns.c2_factories import forget_prepared_versions, run_in_coop
+from tests.campaigns.c2_factories import run_in_coop
 from tests.campaigns.factories import make_members
 from tests.members.factories import make_programme, reserve
 
@@ -22,18 +22,6 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/gestion/coop-a/envois/"
 PENDING = "Modifications en attente d'approbation"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
-
-
-@pytest.fixture
-def demo_path(db):
-    from coopculture.learning.demo import load_demo_content
-
-    load_demo_content()
 
 
 def text_of(response) -> str:

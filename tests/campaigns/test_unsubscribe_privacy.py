@@ -14,15 +14,9 @@ from django.utils import timezone
 
 from coopculture.campaigns.models import Recipient
 from coopculture.members.models import ConsentRecord, Purpose
-from tests.campaigns.c2_factories import forget_prepared_versions
 from tests.campaigns.factories import make_members, make_message, make_send, start
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_worker_cache():
-    forget_prepared_versions()
 
 
 @pytest.fixture
