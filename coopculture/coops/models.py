@@ -90,6 +90,22 @@ class Coop(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def printed_details(self) -> list[str]:
+        """What printed pieces and PDFs show of the coop (name, colour, logo, contact
+        details, and the activities that decide which examples apply), plus its last
+        change: part of the keys under which what is printed for it is kept."""
+        return [
+            self.name,
+            self.safe_colour,
+            self.logo.name if self.logo else "",
+            self.contact_phone,
+            self.contact_email,
+            self.postal_address,
+            self.website,
+            ",".join(sorted(self.activities or [])),
+            str(self.updated_at),
+        ]
+
     @property
     def safe_colour(self) -> str:
         """The main colour, darkened if needed so that white text on it stays readable."""

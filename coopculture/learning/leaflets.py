@@ -110,22 +110,6 @@ CACHE_TIMEOUT = 30 * 24 * 3600
 CACHE_VERSION = 1  # bump when the leaflet's templates or stylesheets change
 
 
-def _coop_branding(coop) -> list[str]:
-    """What of the coop a leaflet shows (its name, colour, logo, contact details, and the
-    activities that decide the examples' notices), plus its last change."""
-    return [
-        coop.name,
-        coop.safe_colour,
-        coop.logo.name if coop.logo else "",
-        coop.contact_phone,
-        coop.contact_email,
-        coop.postal_address,
-        coop.website,
-        json.dumps(sorted(coop.activities or [])),
-        str(coop.updated_at),
-    ]
-
-
 def leaflet_fingerprint(*, coop, source: LeafletSource, coop_url: str, lang: str) -> str:
     parts = [
         str(CACHE_VERSION),
@@ -133,7 +117,7 @@ def leaflet_fingerprint(*, coop, source: LeafletSource, coop_url: str, lang: str
         source.module_title,
         source.title,
         json.dumps(source.content, sort_keys=True, ensure_ascii=False),
-        *_coop_branding(coop),
+        *coop.printed_details(),
         coop_url,
         lang,
     ]
