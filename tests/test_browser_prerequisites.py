@@ -16,6 +16,9 @@ TESTS = [
 def run_browser_tests(tmp_path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "REQUIRE_BROWSER"}
     environment.update(BROWSER_TESTS_CHROMIUM=str(tmp_path / "no-chromium"), **env)
+    # Its own VAR_DIR: the child would otherwise create, then delete at its end, this
+    # session's own test database.
+    environment["VAR_DIR"] = str(tmp_path / "var")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *TESTS],
         cwd=ROOT,
