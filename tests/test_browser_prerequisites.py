@@ -14,10 +14,14 @@ TESTS = [
 
 
 def run_browser_tests(tmp_path, **env: str) -> subprocess.CompletedProcess:
-    environment = {k: v for k, v in os.environ.items() if k != "REQUIRE_BROWSER"}
+    # On SQLite in its own VAR_DIR, whatever this session runs on: the child would
+    # otherwise create, then delete at its end, this session's own test database.
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"REQUIRE_BROWSER", "DATABASE_URL", "REDIS_URL"}
+    }
     environment.update(BROWSER_TESTS_CHROMIUM=str(tmp_path / "no-chromium"), **env)
-    # Its own VAR_DIR: the child would otherwise create, then delete at its end, this
-    # session's own test database.
     environment["VAR_DIR"] = str(tmp_path / "var")
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", *TESTS],
