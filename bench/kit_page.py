@@ -78,6 +78,13 @@ def child(repeats: int) -> dict:
             )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(editor, backend="django.contrib.auth.backends.ModelBackend")
+    # Staff pages need a recorded password sign-in (accounts.middleware), as after the form.
+    session = client.session
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": editor.email}
+    ]
+    session["account_authentication_methods_user"] = str(editor.pk)
+    session.save()
     page_url = f"/gestion/{coop.slug}/kit/"
 
     def get(url: str) -> bytes:
