@@ -135,14 +135,18 @@ def record_full_sign_in(client: Client, user) -> None:
     session.save()
 
 
+def signed_in_client(user) -> Client:
+    """A test client with a session of `user` that staff pages accept."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    record_full_sign_in(client, user)
+    return client
+
+
 @pytest.fixture
 def client_for():
     def build(user=None) -> Client:
-        client = Client()
-        if user is not None:
-            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-            record_full_sign_in(client, user)
-        return client
+        return Client() if user is None else signed_in_client(user)
 
     return build
 

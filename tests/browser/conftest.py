@@ -386,6 +386,7 @@ def totp_secret_for(email: str) -> str | None:
     ask this account for a TOTP code (coop administrators, the federation)."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
+    from allauth.mfa.utils import decrypt
 
     from coopculture.accounts import selectors
     from coopculture.accounts.models import User
@@ -396,16 +397,12 @@ def totp_secret_for(email: str) -> str | None:
         if selectors.required_assurance(user) != selectors.TOTP:
             return None
         authenticator = TOTP.activate(user, TEST_TOTP_SECRET).instance
-    from allauth.mfa.utils import decrypt
-
     return decrypt(authenticator.data["secret"])
 
 
 def current_totp_code(secret: str) -> str:
     """The code an authenticator app shows now (waiting for the next period when this one
     ends in less than 2 seconds, so that it is still valid when it is posted)."""
-    import time
-
     from allauth.mfa import app_settings as mfa_settings
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
@@ -451,13 +448,10 @@ def force_login(page, live_server, user):
     For tests about the pages behind the sign-in; the sign-in itself goes through `login`.
     """
     from django.conf import settings
-    from django.test import Client
 
-    from tests.conftest import record_full_sign_in
+    from tests.conftest import signed_in_client
 
-    client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    record_full_sign_in(client, user)
+    client = signed_in_client(user)
     session_key = client.cookies[settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies(
         [{"name": settings.SESSION_COOKIE_NAME, "value": session_key, "url": live_server.url}]
